@@ -293,19 +293,22 @@ def plot_activations(results: dict, where: str = 'residual', ax=None):
 
 # %% ../nbs/06_analysis.ipynb
 def plot_gates(results: dict):
-    "Gate-score distribution (all layers) and per-layer mean / share < 0.1 of each gated model; None if none is gated."
+    "Gate-score distribution (all layers), per-layer mean / share < 0.1, and mean by token position; None if no model is gated."
     gated = {n: _d(r)['gates'] for n, r in results.items() if _d(r)['gates'] is not None}
     if not gated: return None
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.6), layout='constrained')
+    fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(15, 3.8), layout='constrained')
     for i, (name, g) in enumerate(gated.items()):
-        e, h = np.array(g['bin_edges']), np.mean(g['hist'], 0)
-        a1.stairs(100 * h, e, color=f'C{i}', label=f"{name} ({g['activation']}, {g['position']})")
-        a2.plot(g['mean'], 'o-', color=f'C{i}', label=f'{name}: mean')
-        a2.plot(g['frac_below_0_1'], 's--', color=f'C{i}', alpha=0.7, label=f'{name}: share < 0.1')
+        e, h, c = np.array(g['bin_edges']), np.mean(g['hist'], 0), f'C{i}'
+        a1.stairs(100 * h, e, color=c, label=f"{name} ({g['activation']}, {g['position']})")
+        a2.plot(g['mean'], 'o-', color=c, label=f'{name}: mean')
+        a2.plot(g['frac_below_0_1'], 's--', color=c, alpha=0.7, label=f'{name}: share < 0.1')
+        pos = np.mean(g['position_mean'], 0)
+        a3.plot(np.arange(1, len(pos) + 1), pos, color=c, label=f'{name} (first token {pos[0]:.2f})')
     a1.set(xlabel='gate score', ylabel='share of scores (%)', title='Gate-score distribution, all layers')
-    a2.set(xlabel='layer', ylabel='value', ylim=(0, None), title='Gate scores per layer')
+    a2.set(xlabel='layer', ylabel='gate score / share', ylim=(0, None), title='Gate scores per layer')
+    a3.set(xscale='log', xlabel='token position (1 = first)', ylabel='mean gate score', title='Mean gate score by position')
     a2.xaxis.get_major_locator().set_params(integer=True)
-    for a in (a1, a2): a.legend(fontsize='small'); a.grid(alpha=0.3)
+    for a in (a1, a2, a3): a.legend(fontsize='small'); a.grid(alpha=0.3)
     return fig
 
 # %% ../nbs/06_analysis.ipynb

@@ -144,19 +144,22 @@ def cloze_examples(paragraphs, tokenizer, n: int = 200, min_words: int = 20, max
 def last_word_accuracy(model: nn.Module, examples: list, batch_size: int = 16, progress: bool = False) -> dict:
     "Share of `examples` whose target word greedy decoding reproduces; n, n_correct, mean word NLL, per-example `correct`."
     if not examples: raise ValueError("no examples")
-    dev, correct, nll = model_device(model), [], []
+    dev, n = model_device(model), len(examples)
+    correct, nll = [None] * n, [None] * n
+    order = sorted(range(n), key=lambda i: len(examples[i].context) + len(examples[i].target))   # less padding
     with eval_mode(model):
-        for i in tqdm(range(0, len(examples), batch_size), desc='last word', disable=not progress, leave=False):
-            batch = examples[i:i + batch_size]
-            seqs = [e.context + e.target for e in batch]
+        for b in tqdm(range(0, n, batch_size), desc='last word', disable=not progress, leave=False):
+            idx = order[b:b + batch_size]
+            seqs = [examples[i].context + examples[i].target for i in idx]
             x = torch.zeros(len(seqs), max(map(len, seqs)), dtype=torch.long)
             for j, s in enumerate(seqs): x[j, :len(s)] = torch.tensor(s)
-            logp = model(x.to(dev))[0].float().log_softmax(-1)                         # (b, T, V)
-            for j, e in enumerate(batch):
-                pos = torch.arange(len(e.context) - 1, len(e.context) - 1 + len(e.target))
-                tgt = torch.tensor(e.target, device=logp.device)
-                lp = logp[j, pos]                                                      # (n_target, V)
-                correct.append(bool((lp.argmax(-1) == tgt).all()))
-                nll.append(-lp.gather(1, tgt[:, None]).sum().item())
+            logits = model(x.to(dev))[0]                                               # (b, T, V)
+            for j, i in enumerate(idx):
+                e = examples[i]
+                pos = torch.arange(len(e.context) - 1, len(e.context) - 1 + len(e.target), device=logits.device)
+                tgt = torch.tensor(e.target, device=logits.device)
+                lp = logits[j, pos].float().log_softmax(-1)                            # (n_target, V)
+                correct[i] = bool((lp.argmax(-1) == tgt).all())
+                nll[i] = -lp.gather(1, tgt[:, None]).sum().item()
     n_ok = sum(correct)
-    return dict(accuracy=n_ok / len(correct), n=len(correct), n_correct=n_ok, word_nll=float(np.mean(nll)), correct=correct)
+    return dict(accuracy=n_ok / n, n=n, n_correct=n_ok, word_nll=float(np.mean(nll)), correct=correct)

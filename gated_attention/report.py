@@ -71,8 +71,8 @@ def gate_label(cfg) -> str:
            ''.join(f' {v}' for v in (cfg.gate_sharing, cfg.gate_mode, cfg.gate_input) if v not in ('head_specific', 'multiplicative', 'dependent'))
 
 # %% ../nbs/07a_report.ipynb
-def measure(model: GatedTransformer, data: dict, seq_len: int | None = None, n_seqs: int = 4, eval_tokens: int = 32768,
-            factors=(1, 2, 4), lambada_n: int = 200, progress: bool = False) -> tuple[dict, object]:
+def measure(model: GatedTransformer, data: dict, seq_len: int | None = None, n_seqs: int = 4, eval_tokens: int = 16384,
+            factors=(1, 2, 4), lambada_n: int = 100, progress: bool = False) -> tuple[dict, object]:
     "Summary dict of one model on `data` (tokens, paragraphs, tokenizer) and its `Analysis`."
     c, t, tok = model.cfg, {}, data['tokenizer']
     T = seq_len or min(c.max_seq_len, 1024)
@@ -100,8 +100,9 @@ def measure(model: GatedTransformer, data: dict, seq_len: int | None = None, n_s
 
 # %% ../nbs/07a_report.ipynb
 def _extrap(s, f, key='loss'):
-    r = [r for r in s['extrapolation'] if r['factor'] == f]
-    return r[0][key] if r else None
+    "The `key` of the extrapolation row of factor `f` (None: the longest) of summary `s`."
+    rows = [r for r in s['extrapolation'] if f is None or r['factor'] == f]
+    return max(rows, key=lambda r: r['factor'])[key] if rows else None
 
 METRICS = [  # label, getter, format, change kind
     ('validation loss (nats/token)', lambda s: s['val']['loss'], '{:.4f}', 'diff'),
@@ -109,20 +110,21 @@ METRICS = [  # label, getter, format, change kind
     ('attention sink: on first token, mean of layers (%)', lambda s: 100 * s['sink']['key0']['mean'], '{:.1f}', 'pp'),
     ('attention sink: on first token, max layer (%)', lambda s: 100 * max(s['sink']['key0']['per_layer']), '{:.1f}', 'pp'),
     ('attention on BOS tokens, mean of layers (%)', lambda s: 100 * s['sink']['bos']['mean'], '{:.1f}', 'pp'),
-    ('max |activation|, residual stream', lambda s: s['residual']['overall_max'], '{:.3g}', 'factor'),
-    ('max / median |activation|, max layer', lambda s: max(s['residual']['ratio']), '{:.3g}', 'factor'),
+    ('max abs activation, residual stream', lambda s: s['residual']['overall_max'], '{:.3g}', 'factor'),
+    ('max / median abs activation, max layer', lambda s: max(s['residual']['ratio']), '{:.3g}', 'factor'),
     ('mean gate score', lambda s: s['gates'] and s['gates']['overall_mean'], '{:.3f}', 'diff'),
+    ('mean gate score on the first token', lambda s: s['gates'] and float(np.mean([p[0] for p in s['gates']['position_mean']])), '{:.3f}', 'diff'),
     ('gate scores < 0.1 (%)', lambda s: s['gates'] and 100 * s['gates']['overall_frac_below_0_1'], '{:.1f}', 'pp'),
     ('loss, 2× training length', lambda s: _extrap(s, 2), '{:.4f}', 'diff'),
     ('loss, 4× training length', lambda s: _extrap(s, 4), '{:.4f}', 'diff'),
-    ('loss beyond training length (4× windows)', lambda s: _extrap(s, 4, 'loss_beyond'), '{:.4f}', 'diff'),
+    ('loss beyond training length (longest windows)', lambda s: _extrap(s, None, 'loss_beyond'), '{:.4f}', 'diff'),
     ('last-word accuracy (%)', lambda s: s['lambada'] and 100 * s['lambada']['accuracy'], '{:.1f}', 'pp'),
 ]
 
 def _change(v, ref, kind) -> str:
     if v is None or ref is None: return 'n/a'
-    if kind == 'diff': return f'{v - ref:+.4f}'
-    if kind == 'pp': return f'{v - ref:+.1f} pp'
+    if kind == 'diff': return f'{round(v - ref, 4) + 0.0:+.4f}'          # + 0.0: no '-0.0000'
+    if kind == 'pp': return f'{round(v - ref, 1) + 0.0:+.1f} pp'
     if ref == 0: return 'n/a'
     return f'{100 * (v / ref - 1):+.1f}%' if kind == 'rel' else f'×{v / ref:.3g}'
 
@@ -212,9 +214,9 @@ def _parser():
     p.add_argument('--out', required=True, help='output folder')
     p.add_argument('--seq-len', type=int, help="context length (default: each model's max_seq_len, at most 1024)")
     p.add_argument('--n-seqs', type=int, default=4, help='windows analysed for sink, activations and gates (default 4)')
-    p.add_argument('--eval-tokens', type=int, default=32768, help='held-out tokens scored (default 32768)')
+    p.add_argument('--eval-tokens', type=int, default=16384, help='held-out tokens scored (default 16384)')
     p.add_argument('--factors', default='1,2,4', help='context lengths, in multiples of the length (default 1,2,4)')
-    p.add_argument('--lambada-n', type=int, default=200, help='last-word examples (default 200)')
+    p.add_argument('--lambada-n', type=int, default=100, help='last-word examples (default 100)')
     p.add_argument('--device', default='cpu')
     p.add_argument('--dtype', choices=['auto', 'fp32', 'bf16'], default='auto')
     p.add_argument('--quiet', action='store_true', help='no progress bars')

@@ -504,6 +504,5 @@ def main(argv=None):
     if int(os.environ.get('RANK', 0)) == 0:
         print(f"ga_train: {res['status']} at step {res['step']} ({res['tokens']:,} tokens) -> {out}")
     if res['status'] == 'interrupted': sys.exit(130)
-    return res
 
 if __name__ == '__main__' and Path(sys.argv[0]).name == 'train.py': main()

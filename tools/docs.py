@@ -116,7 +116,8 @@ def run_notebooks(nbs: list[Path], proc: Path, names: dict, n_workers: int) -> l
     if n_workers <= 1:
         return [safe_process(*j) for j in jobs]
     ctx = mp.get_context("spawn")
-    with cf.ProcessPoolExecutor(n_workers, mp_context=ctx, max_tasks_per_child=1) as pool:
+    fresh = {"max_tasks_per_child": 1} if sys.version_info >= (3, 11) else {}  # 3.10: a worker may run several
+    with cf.ProcessPoolExecutor(n_workers, mp_context=ctx, **fresh) as pool:
         futs = [pool.submit(safe_process, *j) for j in jobs]
         out = []
         for f, j in zip(futs, jobs):

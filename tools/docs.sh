@@ -13,7 +13,14 @@ start=$SECONDS
 nbdev_export
 if command -v quarto >/dev/null 2>&1; then
   echo "docs: quarto found: nbdev_docs"
+  # nbdev_docs also rewrites README.md with nbdev_readme when nbs/index.ipynb is newer; README.md belongs to
+  # tools/readme.py (the same bytes with or without Quarto, which CI checks), so it is put back as it was
+  keep=$(mktemp -d); cp -p README.md "$keep/" 2>/dev/null || true
+  [ -d README_files ] && cp -rp README_files "$keep/"
   nbdev_docs
+  if [ -f "$keep/README.md" ]; then cp -p "$keep/README.md" README.md; fi
+  rm -rf README_files; [ -d "$keep/README_files" ] && cp -rp "$keep/README_files" .
+  rm -rf "$keep"
 else
   python tools/docs.py "$@"
 fi
