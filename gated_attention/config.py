@@ -108,12 +108,15 @@ def _validate(c: ModelConfig):
         raise ValueError("gate_sharing='head_shared' is not allowed at gate_position='G5' (o_proj output has no heads); use 'head_specific'")
 
 # %% ../nbs/00_config.ipynb
+_UMASK = os.umask(0); os.umask(_UMASK)   # read once: the process umask
+
 def atomic_write_bytes(path, data: bytes):
     "Write `data` to `path` via a temporary file and `os.replace`: readers see the old file or the new one, never half."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as f: f.write(data); f.flush(); os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_UMASK)   # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp): os.unlink(tmp)

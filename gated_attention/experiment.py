@@ -5,7 +5,8 @@
 # %% auto 0
 __all__ = ['VARIANTS', 'VARIANT_SETS', 'STABILITY_LRS', 'EXPERIMENT_PRESETS', 'HEADLINE', 'plan_runs', 'run_status', 'train_run',
            'measure_run', 'uniform_sink', 'mean_std', 'aggregate', 'best_lr', 'fmt', 'table4', 'stability_table',
-           'curves', 'plot_curves', 'plot_stability', 'sink_verdict', 'write_report', 'run_experiment', 'main']
+           'curves', 'plot_curves', 'plot_stability', 'sink_verdict', 'code_version', 'write_report', 'run_experiment',
+           'main']
 
 # %% ../nbs/08_experiment.ipynb
 import argparse, json, math, statistics, sys, time
@@ -218,6 +219,18 @@ def sink_verdict(summaries: dict, T: int) -> str:
     return '\n'.join(lines)
 
 # %% ../nbs/08_experiment.ipynb
+def code_version() -> str:
+    "Git commit of the gated_attention checkout ('+dirty' if modified), else the package version."
+    import subprocess, gated_attention
+    root = Path(gated_attention.__file__).parent.parent
+    try:
+        c = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=root, capture_output=True, text=True, timeout=10)
+        if c.returncode: raise OSError
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--', 'gated_attention'], cwd=root, capture_output=True, text=True, timeout=10).stdout.strip()
+        return c.stdout.strip() + ('+dirty' if dirty else '')
+    except (OSError, subprocess.SubprocessError): return f'gated_attention {gated_attention.__version__}'
+
+# %% ../nbs/08_experiment.ipynb
 def write_report(out: Path, preset: str, runs: list, summaries: list, seconds: float, command: str) -> dict:
     "Write OUT/summary.json, OUT/report.md and the figures; returns the summary."
     agg = aggregate(summaries)
@@ -232,7 +245,7 @@ def write_report(out: Path, preset: str, runs: list, summaries: list, seconds: f
     mc = load_config(EXPERIMENT_PRESETS[preset][0], EXPERIMENT_PRESETS[preset][1])[0]
     import torch, platform, os
     hw = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}"
-    summary = dict(preset=preset, command=command, hardware=hw, seconds=round(seconds, 1), runs=summaries,
+    summary = dict(preset=preset, command=command, hardware=hw, commit=code_version(), seconds=round(seconds, 1), runs=summaries,
                    aggregate=agg, main=main_entries, created=time.strftime('%Y-%m-%d %H:%M:%S'))
     atomic_write_text(out / 'summary.json', json.dumps(summary, indent=1) + '\n')
     md = [f"# Experiment report: `{preset}` preset", '',
