@@ -389,6 +389,7 @@ def train(mc: ModelConfig, tc: TrainConfig, out, resume: bool = False, overwrite
     "Train `mc` under `tc` into run folder `out`; returns a summary. `stop_at` simulates an interruption (tests)."
     out, d = Path(out), setup_distributed(tc)
     resuming = check_out_dir(out, resume, overwrite)
+    if d.world > 1: dist.barrier()   # every rank has checked the folder before rank 0 writes into it
     tok = Tokenizer.load(None if tc.tokenizer == 'default' else tc.tokenizer)
     if tok.vocab_size > mc.vocab_size: raise ValueError(f"vocab_size={mc.vocab_size} is smaller than the tokenizer's {tok.vocab_size} tokens")
     ckpt = load_checkpoint(out / 'checkpoint.pt') if resuming else None
