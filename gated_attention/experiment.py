@@ -200,6 +200,8 @@ def plot_stability(agg: dict):
             if not pts: continue
             ax.errorbar([p[0] for p in pts], [p[1][0] for p in pts], yerr=[p[1][1] or 0 for p in pts], marker='o', capsize=3, label=v)
         ax.set_xscale('log'); ax.set(xlabel='peak learning rate', ylabel=label, title=label.split(' (')[0])
+        lrs = sorted({a['lr'] for a in agg.values()})
+        ax.set_xticks(lrs, [f'{x:g}' for x in lrs]); ax.minorticks_off()   # the learning rates tried, and nothing else
         if log: ax.set_yscale('log')
         ax.grid(alpha=.3); ax.legend()
     fig.tight_layout()

@@ -18,6 +18,8 @@ from execnb.shell import CaptureShell
 def save_outputs(path) -> Path:
     p = Path(path).resolve()
     nb = read_nb(p)
+    for c in nb.cells:  # a cell that prints nothing must not keep the outputs of an earlier version
+        if c.cell_type == 'code': c.outputs, c.execution_count = [], None
     os.chdir(p.parent)
     sh = CaptureShell(p)
     sh.run_all(nb, exc_stop=True)  # raises on the first failing cell; the file is written only after all ran
