@@ -5,8 +5,8 @@
 # %% auto 0
 __all__ = ['VARIANTS', 'VARIANT_SETS', 'STABILITY_LRS', 'EXPERIMENT_PRESETS', 'HEADLINE', 'plan_runs', 'run_status', 'train_run',
            'measure_run', 'uniform_sink', 'mean_std', 'aggregate', 'best_lr', 'fmt', 'table4', 'stability_table',
-           'curves', 'plot_curves', 'plot_stability', 'sink_verdict', 'code_version', 'write_report', 'run_experiment',
-           'main']
+           'curves', 'plot_curves', 'plot_stability', 'sink_verdict', 'code_version', 'seed0_runs', 'write_report',
+           'run_experiment', 'main']
 
 # %% ../nbs/08_experiment.ipynb
 import argparse, json, math, statistics, sys, time
@@ -233,12 +233,16 @@ def code_version() -> str:
     except (OSError, subprocess.SubprocessError): return f'gated_attention {gated_attention.__version__}'
 
 # %% ../nbs/08_experiment.ipynb
+def seed0_runs(summaries: list, main: dict) -> dict:
+    "{variant: summary} of seed 0 at each variant's main learning rate (its own best one in a stability study)."
+    return {s['variant']: s for s in summaries if s['seed'] == 0 and s['lr'] == main[s['variant']]['lr']}
+
 def write_report(out: Path, preset: str, runs: list, summaries: list, seconds: float, command: str) -> dict:
     "Write OUT/summary.json, OUT/report.md and the figures; returns the summary."
     agg = aggregate(summaries)
     stab = len({s['lr'] for s in summaries}) > 1
     main_entries = {a['variant']: a for a in best_lr(agg).values()} if stab else {a['variant']: a for a in agg.values()}
-    seed0 = {s['variant']: s for s in summaries if s['seed'] == 0 and (not stab or s['lr'] == main_entries[s['variant']]['lr'])}
+    seed0 = seed0_runs(summaries, main_entries)
     T = next(iter(summaries))['val']['seq_len']
     figs = write_figures(out, seed0, {}, None)
     cv = curves([s for s in summaries if not stab or s['lr'] == main_entries[s['variant']]['lr']])

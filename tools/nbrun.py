@@ -1,4 +1,4 @@
-"""Run a notebook the way `nbdev_test` does, keeping the outputs: shared by tools/docs.py and tools/readme.py.
+"""Run a notebook the way `nbdev_test` does, keeping the outputs: shared by tools/docs.py, tools/readme.py and tools/save_outputs.py.
 
 A code cell is skipped, as in `nbdev_test`, when it calls `nbdev_export()`, has `#| eval: false`, or carries one
 of the `tst_flags` of settings.ini (`#| notest`, `#| slow`). A notebook whose front matter says `skip_exec: true`
@@ -84,3 +84,17 @@ def timed(f, *args, **kwargs):
     try: return f(*args, **kwargs), time.time() - t, None
     except NotebookError as e: return None, time.time() - t, str(e)
     except Exception: return None, time.time() - t, traceback.format_exc()
+
+
+def run_nb(nb_path: Path):
+    "Run the notebook as nbdev_test would; returns it, with fresh outputs and `directives_` on each cell."
+    from execnb.nbio import read_nb
+    from nbdev.config import get_config
+    from nbdev.process import NBProcessor
+    setup_env(get_config().config_path)
+    nb = read_nb(nb_path)
+    proc = NBProcessor(nb=nb, procs=[exec_cells], rm_directives=False)
+    proc.process()
+    ex = proc.procs[0]
+    if ex.error: raise NotebookError(ex.error)
+    return nb
