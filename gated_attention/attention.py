@@ -15,15 +15,30 @@ from .config import ModelConfig
 from .rope import RotaryEmbedding, apply_rope
 
 # %% ../nbs/02_attention.ipynb
+class _RMSNormFn(torch.autograd.Function):
+    "F.rms_norm forward; a hand-written backward in a few passes (autograd's decomposition takes about twenty)."
+    @staticmethod
+    def forward(ctx, x, w, eps):
+        xf = x.to(torch.promote_types(x.dtype, torch.float32))                           # fp32 (or fp64)
+        rstd = torch.linalg.vector_norm(xf, dim=-1, keepdim=True).pow_(2).div_(x.shape[-1]).add_(eps).rsqrt_()
+        ctx.save_for_backward(x, w, rstd)
+        return F.rms_norm(xf, w.shape, w.to(xf.dtype), eps).to(x.dtype)
+    @staticmethod
+    def backward(ctx, g):
+        x, w, rstd = ctx.saved_tensors
+        xhat, gw = x.to(rstd.dtype) * rstd, g.to(rstd.dtype) * w.to(rstd.dtype)          # y = xhat * w
+        dot = torch.linalg.vecdot(gw, xhat).unsqueeze(-1).div_(x.shape[-1])              # mean(gw * xhat)
+        gx = torch.addcmul(gw, xhat, dot, value=-1).mul_(rstd)                            # rstd (gw - xhat mean(gw xhat))
+        gweight = (g.to(rstd.dtype) * xhat).sum(tuple(range(g.dim() - 1))) if ctx.needs_input_grad[1] else None
+        return gx.to(x.dtype), None if gweight is None else gweight.to(w.dtype), None
+
 class RMSNorm(nn.Module):
     "Root-mean-square norm over the last dimension, computed in fp32, with a learned scale (`1 + weight` when `zero_centered`)."
     def __init__(self, dim: int, eps: float = 1e-6, zero_centered: bool = False):
         super().__init__()
         self.eps, self.zero_centered = eps, zero_centered
         self.weight = nn.Parameter(torch.zeros(dim) if zero_centered else torch.ones(dim))
-    def forward(self, x):
-        w = self.weight.float()
-        return F.rms_norm(x.float(), self.weight.shape, w + 1 if self.zero_centered else w, self.eps).to(x.dtype)
+    def forward(self, x): return _RMSNormFn.apply(x, self.weight + 1 if self.zero_centered else self.weight, self.eps)
 
 # %% ../nbs/02_attention.ipynb
 def gate_shape(cfg: ModelConfig) -> tuple[int, int] | None:
@@ -106,9 +121,9 @@ def _forward(self, x, rope, cache: KVCache | None = None):
     q, k, v = q.view(B, T, H, hd), k.view(B, T, Hkv, hd), v.view(B, T, Hkv, hd)
     if c.gated: g = g.view(B, T, *self.gshape) if self.gate_vector is None else self.gate_vector.view(self.gshape)
     if pos == 'G2': v = self.gate(v, g)
+    if self.q_norm is not None: q, k = self.q_norm(q), self.k_norm(k)   # QK-norm first: it would undo a G3/G4 gate
     if pos == 'G3': k = self.gate(k, g)
     if pos == 'G4': q = self.gate(q, g)
-    if self.q_norm is not None: q, k = self.q_norm(q), self.k_norm(k)
     q, k = apply_rope(q, *rope), apply_rope(k, *rope)
     q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)       # (B, H|Hkv, T, hd)
     if cache is not None: k, v = cache.update(self.layer_idx, k, v)           # (B, Hkv, S, hd)

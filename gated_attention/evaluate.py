@@ -126,6 +126,11 @@ class ClozeExample:
 
 _LAST_WORD = re.compile(r'^(.*\S)\s+([^\W\d_]+)[^\w\s]*\s*$', re.S)   # context, word, trailing punctuation
 
+def _bos(tokenizer) -> list:
+    "[BOS id] of a tokenizer that has one (ours, a checkpoint's), else []."
+    b = getattr(tokenizer, 'bos_id', None)
+    return [b] if isinstance(b, int) and b >= 0 else []
+
 def cloze_examples(paragraphs, tokenizer, n: int = 200, min_words: int = 20, max_tokens: int = 256) -> list[ClozeExample]:
     "Up to `n` last-word examples from `paragraphs` (in order); see above for the rules."
     out = []
@@ -136,7 +141,7 @@ def cloze_examples(paragraphs, tokenizer, n: int = 200, min_words: int = 20, max
         ctx, word = m.group(1), m.group(2)
         c, full = tokenizer.encode(ctx), tokenizer.encode(ctx + ' ' + word)
         if full[:len(c)] != c or len(full) == len(c) or len(full) + 1 > max_tokens: continue
-        out.append(ClozeExample([tokenizer.bos_id] + c, full[len(c):], word, i))
+        out.append(ClozeExample(_bos(tokenizer) + c, full[len(c):], word, i))
     return out
 
 # %% ../nbs/07_evaluate.ipynb

@@ -1,11 +1,7 @@
-"""Draw the attention block with the five gate positions G1-G5 of Qiu et al. (2025).
+"""Draw the attention block with the five gate positions G1-G5 of Qiu et al. (2025): `python tools/gate_diagram.py`.
 
-Writes nbs/images/gate_positions.svg, which nbs/index.ipynb (and so README.md and the docs) shows.
-The SVG is committed: rerun this script only when the picture should change. The output is
-byte-for-byte deterministic (fixed hash salt, no date, glyphs drawn as paths, so no font is needed
-to view it).
-
-    python tools/gate_diagram.py
+Writes nbs/images/gate_positions.svg (committed; shown by nbs/index.ipynb, so README.md and the docs), byte-for-byte
+deterministic: fixed hash salt, no date, glyphs drawn as paths (no font needed to view it).
 """
 from pathlib import Path
 
@@ -41,28 +37,21 @@ def gate(ax, x, y, name, best=False, side="right"):
 def draw():
     plt.rcParams.update({"svg.hashsalt": "gated_attention", "svg.fonttype": "path", "font.family": "DejaVu Sans"})
     fig, ax = plt.subplots(figsize=(7.2, 6.4))
-    ax.set_xlim(-0.2, 8.2)
-    ax.set_ylim(-0.45, 8.0)
-    ax.axis("off")
+    ax.set(xlim=(-0.2, 8.2), ylim=(-0.45, 8.0)); ax.axis("off")
 
     # the block input, normalised
     box(ax, 3.0, 7.45, "X = RMSNorm(h)", w=2.3)
     xs = {"q": 1.2, "k": 3.0, "v": 4.8}
-    for x in xs.values():
-        arrow(ax, x, 6.95, x, 6.38)
+    for x in xs.values(): arrow(ax, x, 6.95, x, 6.38)
     ax.plot([1.2, 4.8], [6.95, 6.95], color=EDGE, lw=1.2)
     ax.plot([3.0, 3.0], [7.17, 6.95], color=EDGE, lw=1.2)
-    box(ax, 1.2, 6.1, "$W_q$", w=1.0)
-    box(ax, 3.0, 6.1, "$W_k$", w=1.0)
-    box(ax, 4.8, 6.1, "$W_v$", w=1.0)
+    for n in "qkv": box(ax, xs[n], 6.1, f"$W_{n}$", w=1.0)
     # G4, G3, G2 just after the query, key and value projections
     for n, name in (("q", "G4"), ("k", "G3"), ("v", "G2")):
         arrow(ax, xs[n], 5.82, xs[n], 4.65)
         gate(ax, xs[n], 5.3, name)
-    box(ax, 1.2, 4.4, "RoPE", w=1.0, fs=10)
-    box(ax, 3.0, 4.4, "RoPE", w=1.0, fs=10)
-    for n in ("q", "k"):
-        arrow(ax, xs[n], 4.12, 3.0 if n == "k" else 2.2, 3.43)
+    for n in "qk": box(ax, xs[n], 4.4, "RoPE", w=1.0, fs=10)
+    for n in ("q", "k"): arrow(ax, xs[n], 4.12, 3.0 if n == "k" else 2.2, 3.43)
     arrow(ax, 4.8, 4.65, 3.8, 3.43)
     box(ax, 3.0, 3.15, r"SDPA  softmax$(QK^\top/\sqrt{d})\,V$", w=3.6)
     # G1: the paper's choice, after SDPA, before the heads are merged
@@ -84,12 +73,6 @@ def draw():
     return fig
 
 
-def main():
-    fig = draw()
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(OUT, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
-    print(f"wrote {OUT.relative_to(OUT.parent.parent.parent)} ({OUT.stat().st_size:,} bytes)")
-
-
 if __name__ == "__main__":
-    main()
+    draw().savefig(OUT, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
+    print(f"wrote {OUT.relative_to(OUT.parent.parent.parent)} ({OUT.stat().st_size:,} bytes)")
