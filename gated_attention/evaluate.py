@@ -16,7 +16,8 @@ from torch import nn
 from tqdm.auto import tqdm
 import matplotlib.pyplot as plt
 from .data import SequentialWindows
-from .analysis import eval_mode, model_device
+from .model import eval_mode, position_nll
+from .analysis import model_device
 
 # %% ../nbs/07_evaluate.ipynb
 @dataclass
@@ -34,28 +35,17 @@ class EvalResult:
         return float((l * c).sum() / c.sum()) if c.sum() else None
 
 # %% ../nbs/07_evaluate.ipynb
-@torch.no_grad()
 def evaluate(model: nn.Module, tokens, seq_len: int | None = None, batch_size: int = 8,
              max_batches: int | None = None, progress: bool = False, desc: str = 'eval') -> EvalResult:
-    "Loss, perplexity and loss by position of `model` on `tokens`, each token scored once (`SequentialWindows`)."
+    "Loss, perplexity and loss by position of `model` on `tokens`, each token scored once (`SequentialWindows`, `position_nll`)."
     seq_len = seq_len or model.cfg.max_seq_len
     windows = SequentialWindows(tokens, seq_len, batch_size, max_batches=max_batches)
-    dev = model_device(model)
-    tot = torch.zeros(seq_len - 1, dtype=torch.float64)
-    cnt = torch.zeros(seq_len - 1, dtype=torch.int64)
-    n_windows = 0
-    with eval_mode(model):
-        for x in tqdm(windows, desc=desc, disable=not progress, leave=False):
-            x = x.to(dev)
-            logits = model(x)[0][:, :-1]                                            # (b, T-1, V)
-            nll = F.cross_entropy(logits.flatten(0, 1).float(), x[:, 1:].flatten(), reduction='none')
-            T1 = x.shape[1] - 1
-            tot[:T1] += nll.view(-1, T1).sum(0).double().cpu(); cnt[:T1] += x.shape[0]
-            n_windows += x.shape[0]
+    tot, cnt = position_nll(model, tqdm(windows, desc=desc, disable=not progress, leave=False))
     n = int(cnt.sum())
     if n == 0: raise ValueError("no tokens were evaluated")
+    tot, cnt = (torch.cat([t, t.new_zeros(seq_len - 1 - len(t))]) for t in (tot, cnt))   # positions no window reached: 0
     loss = float(tot.sum() / n)
-    return EvalResult(loss, math.exp(loss), n, n_windows, seq_len, (tot / cnt.clamp(min=1)).tolist(), cnt.tolist())
+    return EvalResult(loss, math.exp(loss), n, int(cnt[0]), seq_len, (tot / cnt.clamp(min=1)).tolist(), cnt.tolist())
 
 # %% ../nbs/07_evaluate.ipynb
 @dataclass

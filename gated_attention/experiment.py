@@ -6,7 +6,7 @@
 __all__ = ['VARIANTS', 'VARIANT_SETS', 'STABILITY_LRS', 'EXPERIMENT_PRESETS', 'HEADLINE', 'plan_runs', 'run_configs',
            'check_identity', 'Interrupted', 'train_run', 'measure_run', 'uniform_sink', 'mean_std', 'aggregate',
            'best_lr', 'fmt', 'table4', 'stability_table', 'diverged_runs', 'curves', 'plot_curves', 'plot_stability',
-           'sink_verdict', 'code_version', 'seed0_runs', 'write_report', 'run_experiment', 'main']
+           'sink_verdict', 'code_version', 'seed0_runs', 'experiment_report', 'run_experiment', 'main']
 
 # %% ../nbs/08_experiment.ipynb
 import argparse, json, math, statistics, sys, time
@@ -19,9 +19,9 @@ from .config import atomic_write_text, read_json
 from .data import Tokenizer, default_tokens, read_corpus
 from .train_config import load_config
 from .checkpoint import RunLock, load_run, load_checkpoint, checkpoint_configs, run_status
-from .train import train
+from .train import train, eval_tokens
 from .guards import Aborted, one_line_warnings
-from .report import measure, write_figures, save_figure, gate_label, comparison_table
+from .report import measure, render_figures, png_bytes, write_report, gate_label, comparison_table
 
 # %% ../nbs/08_experiment.ipynb
 VARIANTS = {  # name -> ModelConfig overrides
@@ -43,11 +43,11 @@ STABILITY_LRS = (1e-3, 2e-3, 4e-3, 8e-3)
 
 # %% ../nbs/08_experiment.ipynb
 EXPERIMENT_PRESETS = {  # name -> (ga_train preset, overrides, measure settings)
-    'tiny': ('tiny', {}, dict(eval_tokens=4096, n_seqs=2, lambada_n=20, factors=(1, 2))),
-    'small': ('small', {}, dict(eval_tokens=16384, n_seqs=4, lambada_n=100)),
-    'cpu': ('cpu', {'max_steps': 300}, dict(eval_tokens=16384, n_seqs=4, lambada_n=100)),
-    'long': ('long', {}, dict(eval_tokens=32768, n_seqs=8, lambada_n=200)),
-    'gpu-8gb': ('gpu-8gb', {}, dict(eval_tokens=65536, n_seqs=8, lambada_n=500)),
+    'tiny': ('tiny', {}, dict(n_seqs=2, lambada_n=20, factors=(1, 2))),
+    'small': ('small', {}, dict(n_seqs=4, lambada_n=100)),
+    'cpu': ('cpu', {'max_steps': 300}, dict(n_seqs=4, lambada_n=100)),
+    'long': ('long', {}, dict(n_seqs=8, lambada_n=200)),
+    'gpu-8gb': ('gpu-8gb', {}, dict(n_seqs=8, lambada_n=500)),
 }
 
 # %% ../nbs/08_experiment.ipynb
@@ -112,13 +112,14 @@ def measure_run(run: dict, preset: str, out: Path, data: dict, progress: bool = 
     folder = out / 'runs' / run['name']
     st = run_status(folder)
     if st['status'] == 'diverged': return dict(run, diverged=dict(step=st['step'], loss=st['loss']))   # recorded, not measured
-    cache, weights = folder / 'summary.json', folder / 'model.safetensors'
-    if cache.exists() and cache.stat().st_mtime >= weights.stat().st_mtime: return json.loads(cache.read_text())
+    cache, weights, n = folder / 'summary.json', folder / 'model.safetensors', eval_tokens(*run_configs(run, preset))
+    if cache.exists() and cache.stat().st_mtime >= weights.stat().st_mtime:
+        s = json.loads(cache.read_text())
+        if s['val']['n_tokens'] == n - 1: return s                     # measured on the training loop's validation tokens
     r = load_run(folder)
-    s, _ = measure(r.model, data, progress=progress, **EXPERIMENT_PRESETS[preset][2])
+    s, _ = measure(r.model, data, eval_tokens=n, progress=progress, **EXPERIMENT_PRESETS[preset][2])
     curve = [dict(step=m['step'], tokens=m['tokens'], val_loss=m['val_loss']) for m in r.metrics if m['val_loss'] is not None]
-    s = dict(run, **s, curve=curve, spikes=r.metrics[-1]['spikes'] if r.metrics else None,
-             train_loss=r.metrics[-1]['loss'] if r.metrics else None,
+    s = dict(run, **s, curve=curve, spikes=r.metrics[-1]['spikes'] if r.metrics else None, train_loss=r.metrics[-1]['loss'] if r.metrics else None,
              tokens_per_s=float(np.median([m['tokens_per_s'] for m in r.metrics])) if r.metrics else None)
     atomic_write_text(cache, json.dumps(s) + '\n')
     return s
@@ -271,36 +272,36 @@ def seed0_runs(summaries: list, main: dict) -> dict:
     return {s['variant']: s for s in summaries if s['seed'] == 0 and s['variant'] in main and s['lr'] == main[s['variant']]['lr']}
 
 # %% ../nbs/08_experiment.ipynb
-def write_report(out: Path, preset: str, runs: list, summaries: list, seconds: float, command: str) -> dict:
-    "Write OUT/summary.json, OUT/report.md and the figures; returns the summary."
+def experiment_report(out: Path, preset: str, runs: list, summaries: list, seconds: float, command: str) -> dict:
+    "Write OUT/summary.json, OUT/report.md and the figures (`report.write_report`); returns the summary."
     agg, ok = aggregate(summaries), [s for s in summaries if not s.get('diverged')]
     if not ok: raise RuntimeError(f"every run diverged ({', '.join(s['name'] for s in summaries)}); nothing to compare")
     stab = len({s['lr'] for s in summaries}) > 1
     main_entries = {a['variant']: a for a in best_lr(agg).values()} if stab else {a['variant']: a for a in agg.values()}
     seed0 = seed0_runs(ok, main_entries)
     T = ok[0]['val']['seq_len']
-    figs = write_figures(out, seed0, {}, None)
+    pngs, _ = render_figures(seed0, {})
     cv = curves([s for s in ok if s['variant'] in main_entries and (not stab or s['lr'] == main_entries[s['variant']]['lr'])])
-    save_figure(plot_curves(cv, preset), out / 'curves.png'); figs.append('curves.png')
-    if stab: save_figure(plot_stability(agg), out / 'stability.png'); figs.append('stability.png')
+    pngs['curves.png'] = png_bytes(plot_curves(cv, preset))
+    if stab: pngs['stability.png'] = png_bytes(plot_stability(agg))
     mc = load_config(EXPERIMENT_PRESETS[preset][0], EXPERIMENT_PRESETS[preset][1])[0]
     import torch, platform, os
     hw = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}"
     summary = dict(preset=preset, command=command, hardware=hw, commit=code_version(), seconds=round(seconds, 1), runs=summaries,
                    aggregate=agg, main=main_entries, created=time.strftime('%Y-%m-%d %H:%M:%S'))
-    atomic_write_text(out / 'summary.json', json.dumps(summary, indent=1) + '\n')
     md = [f"# Experiment report: `{preset}` preset", '',
           f"`{command}` — {len(runs)} runs ({', '.join(dict.fromkeys(r['variant'] for r in runs))}; "
           f"{len({r['seed'] for r in runs})} seed(s)), {mc.n_layers} layers × d_model {mc.d_model}, seq {mc.max_seq_len}, "
           f"on {hw}, {seconds / 60:.1f} min in all (this call). Created {summary['created']}.", '',
           '## Main comparison' + (' (each variant at its own best learning rate)' if stab else ''), '',
-          'Mean ± standard deviation over seeds, in the paper\'s Table-4 columns:', '', table4(main_entries), '',
+          f"Mean ± standard deviation over seeds, in the paper's Table-4 columns; *val loss* and *PPL* on the first {ok[0]['val']['n_tokens'] + 1:,} "
+          "tokens of the valid split, the tokens of the learning curves' validation loss:", '', table4(main_entries), '',
           f'Seed 0 in detail (reference: {next(iter(seed0))}):', '', comparison_table(seed0), '',
           '## Attention sink', '', sink_verdict(seed0, T), '']
     if stab: md += ['## Learning-rate stability', '', stability_table(agg), '']
     if diverged_runs(summaries): md += ['## Diverged runs', '', 'Recorded, not measured (their losses are in their metrics.jsonl):', '', diverged_runs(summaries), '']
-    md += ['## Figures', ''] + [f'![{f}]({f})\n' for f in figs]
-    atomic_write_text(out / 'report.md', '\n'.join(md) + '\n')
+    md += ['## Figures', ''] + [f'![{f}]({f})\n' for f in pngs]
+    write_report(out, summary, '\n'.join(md) + '\n', pngs)
     return summary
 
 # %% ../nbs/08_experiment.ipynb
@@ -320,7 +321,7 @@ def run_experiment(preset: str = 'cpu', variants='default', seeds: int = 1, out=
         tok = Tokenizer.load()
         data = dict(tokenizer=tok, tokens=default_tokens('valid', progress=progress).tokens, paragraphs=read_corpus('valid'))
         summaries = [measure_run(r, preset, out, data) for r in tqdm(runs, desc='measure', disable=not progress)]
-        return write_report(out, preset, runs, summaries, time.perf_counter() - t0, command or f'ga_experiment --preset {preset}')
+        return experiment_report(out, preset, runs, summaries, time.perf_counter() - t0, command or f'ga_experiment --preset {preset}')
 
 # %% ../nbs/08_experiment.ipynb
 def _lrs(s: str | None):

@@ -13,10 +13,9 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from .config import atomic_write_bytes, atomic_write_text
 from .data import Tokenizer, read_corpus, iter_documents
 from .checkpoint import load_run
-from .report import measure, render_figures, report_markdown
+from .report import measure, render_figures, report_markdown, write_report
 from .hf_checkpoint import check_checkpoint
 from .interop import from_pretrained, config_from_hf
 
@@ -256,9 +255,7 @@ def main(argv=None) -> int:
                     text=a.text or 'the bundled valid split', skipped_figures=skipped)
     summary = dict(created=time.strftime('%Y-%m-%d %H:%M:%S'), seconds=round(time.perf_counter() - t0, 2), settings=settings, models=models)
     try:
-        for name, b in pngs.items(): atomic_write_bytes(out / name, b)
-        atomic_write_text(out / 'summary.json', json.dumps(summary, indent=1) + '\n')
-        atomic_write_text(out / 'report.md', report_markdown(summary, list(pngs)))
+        write_report(out, summary, report_markdown(summary, list(pngs)), pngs)
     except OSError as e: return _err(f"cannot write into --out {out}: {e}")
     say(f"wrote {out / 'report.md'} in {summary['seconds']:.0f} s")
     return 0

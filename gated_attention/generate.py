@@ -8,7 +8,7 @@ __all__ = ['generate']
 # %% ../nbs/03c_generate.ipynb
 import torch
 from .attention import KVCache
-from .model import GatedTransformer
+from .model import GatedTransformer, eval_mode
 
 # %% ../nbs/03c_generate.ipynb
 def _next_token(logits, temperature: float, top_k: int | None, gen):
@@ -50,9 +50,8 @@ def generate(model: GatedTransformer, tokenizer_or_ids, max_new_tokens: int = 64
     if top_k is not None and (not isinstance(top_k, int) or top_k < 1): raise ValueError(f"top_k={top_k!r} must be an integer >= 1")
     device = model.embed.weight.device
     ids, tok, eos_id = _prompt(tokenizer_or_ids, prompt, eos_id, model.cfg.vocab_size)
-    ids, gen, was_training = ids.to(device), torch.Generator(device=device).manual_seed(seed) if seed is not None else None, model.training
-    model.eval()
-    try:
+    ids, gen = ids.to(device), torch.Generator(device=device).manual_seed(seed) if seed is not None else None
+    with eval_mode(model):
         cache, out = KVCache(), [ids]
         done = torch.zeros(ids.shape[0], dtype=torch.bool, device=device)
         logits = model(ids, cache=cache)[0][:, -1]                        # prefill once
@@ -62,6 +61,5 @@ def generate(model: GatedTransformer, tokenizer_or_ids, max_new_tokens: int = 64
             out.append(nxt[:, None])
             if step == max_new_tokens - 1 or (eos_id is not None and done.all()): break
             logits = model(nxt[:, None], cache=cache)[0][:, -1]           # one new token, cached keys/values
-    finally: model.train(was_training)
     ids = torch.cat(out, 1)
     return tok.decode(ids[0].tolist()) if tok is not None else ids

@@ -6,12 +6,13 @@
 __all__ = ['DTYPES', 'SKIP_TENSORS', 'short_error', 'HFCheckpoint', 'check_checkpoint', 'atomic_save_safetensors']
 
 # %% ../nbs/05r_hf_checkpoint.ipynb
-import json, os, re, tempfile
+import json, re
 from pathlib import Path
 import torch
 from fastcore.basics import patch
 from safetensors import safe_open
-from safetensors.torch import save_file
+from safetensors.torch import save
+from .config import atomic_write_bytes
 
 # %% ../nbs/05r_hf_checkpoint.ipynb
 DTYPES = {'F32': torch.float32, 'F16': torch.float16, 'BF16': torch.bfloat16, 'F64': torch.float64}
@@ -62,12 +63,5 @@ def check_checkpoint(path) -> dict:
 
 # %% ../nbs/05r_hf_checkpoint.ipynb
 def atomic_save_safetensors(tensors: dict, path: Path):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    os.close(fd)
-    try:
-        save_file(tensors, tmp, metadata={'format': 'pt'})
-        with open(tmp, 'rb') as f: os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.unlink(tmp)
-        raise
+    "Write `tensors` as one safetensors file (transformers' `{'format': 'pt'}` metadata) through the one atomic write, `atomic_write_bytes`."
+    atomic_write_bytes(path, save(tensors, metadata={'format': 'pt'}))

@@ -4,16 +4,16 @@
 
 # %% auto 0
 __all__ = ['METRICS', 'pick_windows', 'analysis_windows', 'gate_label', 'model_info', 'measure', 'comparison_table',
-           'layer_table', 'report_markdown', 'save_figure', 'render_figures', 'write_figures']
+           'layer_table', 'report_markdown', 'png_bytes', 'render_figures', 'write_report']
 
 # %% ../nbs/07a_report.ipynb
-import io, math, re, time
+import io, json, math, re, time
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np
 import torch
 import matplotlib.pyplot as plt
-from .config import atomic_write_bytes
+from .config import atomic_write_bytes, atomic_write_text
 from .model import GatedTransformer
 from .probes import probe
 from .analysis import analyze, gate_interventions
@@ -228,12 +228,12 @@ def report_markdown(summary: dict, figures: list) -> str:
     return '\n'.join(out) + '\n'
 
 # %% ../nbs/07a_report.ipynb
-def save_figure(fig, path, dpi: int = 110):
-    "Save a matplotlib figure as PNG atomically, then close it."
+def png_bytes(fig, dpi: int = 110) -> bytes:
+    "A matplotlib figure as PNG bytes; the figure is closed."
     buf = io.BytesIO()
-    fig.savefig(buf, format='png', dpi=dpi)
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
+    try: fig.savefig(buf, format='png', dpi=dpi)
+    finally: plt.close(fig)
+    return buf.getvalue()
 
 def _safe(name: str) -> str: return re.sub(r'[^\w.-]+', '_', name)
 
@@ -266,14 +266,16 @@ def render_figures(models: dict, analyses: dict, tokenizer=None, dpi: int = 110)
         try:
             fig = draw()
             if fig is None: continue
-            buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=dpi); pngs[name] = buf.getvalue()
+            pngs[name] = png_bytes(fig, dpi)
         except Exception as e: skipped[name] = f"{type(e).__name__}: {' '.join(str(e).split())[:200]}"
         finally: plt.close('all')
     return pngs, skipped
 
 # %% ../nbs/07a_report.ipynb
-def write_figures(out: Path, models: dict, analyses: dict, tokenizer=None) -> list[str]:
-    "All report figures of `{name: summary}` and `{name: Analysis}` into `out`; their file names."
-    pngs, skipped = render_figures(models, analyses, tokenizer)
-    for name, b in pngs.items(): atomic_write_bytes(Path(out) / name, b)
-    return list(pngs)
+def write_report(out, summary: dict, markdown: str, figures: dict) -> list[str]:
+    "Write `figures` ({file name: PNG bytes}), `summary.json` and `report.md` into folder `out`, each atomically, report.md last; the figure names."
+    out = Path(out)
+    for name, b in figures.items(): atomic_write_bytes(out / name, b)
+    atomic_write_text(out / 'summary.json', json.dumps(summary, indent=1) + '\n')
+    atomic_write_text(out / 'report.md', markdown)
+    return list(figures)

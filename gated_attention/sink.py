@@ -22,7 +22,7 @@ from .experiment import VARIANTS, mean_std, fmt
 # %% ../nbs/08a_sink.ipynb
 def _value_norms(model: GatedTransformer, out: list):
     "Hooks storing, per layer, the mean norm over kv heads of each position's value vector (B, T)."
-    c = model.cfg; lo, n = c.n_heads * c.head_dim, c.n_kv_heads * c.head_dim
+    c = model.cfg; lo, n = (c.n_heads + c.n_kv_heads) * c.head_dim, c.n_kv_heads * c.head_dim   # in_proj: [q | k | v | gate]
     def keep(i, m, inp, o): out[i] = o[..., lo:lo + n].unflatten(-1, (c.n_kv_heads, c.head_dim)).float().norm(dim=-1).mean(-1)
     return Hooks([b.attn.in_proj for b in model.blocks], keep)
 

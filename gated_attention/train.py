@@ -4,8 +4,8 @@
 
 # %% auto 0
 __all__ = ['COMPILE_MIN_STEPS', 'lr_at', 'param_groups', 'make_optimizer', 'Dist', 'setup_distributed', 'autocast_ctx',
-           'use_compile', 'parallelize', 'eval_loss', 'load_data', 'check_lengths', 'Loop', 'save_state', 'take_step',
-           'run_loop', 'prepare_run', 'train', 'main']
+           'use_compile', 'parallelize', 'eval_tokens', 'eval_loss', 'load_data', 'check_lengths', 'Loop', 'save_state',
+           'take_step', 'run_loop', 'prepare_run', 'train', 'main']
 
 # %% ../nbs/05_train.ipynb
 import argparse, json, math, os, random, signal, sys, threading, time, warnings
@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from .config import ModelConfig, read_json
 from .train_config import TrainConfig, list_presets, load_config
 from .attention import RMSNorm
-from .model import GatedTransformer
+from .model import GatedTransformer, position_nll
 from .data import Tokenizer, default_tokens, prepare_data, RandomWindows, SequentialWindows
 from .synthetic import is_bb, bb_task, BBWindows, bb_valid
 from .checkpoint import (RUN_FILES, Run, load_run, run_status, save_checkpoint, load_checkpoint, checkpoint_configs,
@@ -102,21 +102,18 @@ def parallelize(model: GatedTransformer, tc: TrainConfig, d: Dist) -> nn.Module:
     return wrapped
 
 # %% ../nbs/05_train.ipynb
-@torch.no_grad()
+def eval_tokens(mc: ModelConfig, tc: TrainConfig, world: int = 1) -> int:
+    "Validation tokens `eval_loss` reads: the first `eval_batches × batch_size × world` windows of `max_seq_len`, stride `max_seq_len - 1`."
+    return tc.eval_batches * tc.batch_size * world * (mc.max_seq_len - 1) + 1
+
 def eval_loss(model: nn.Module, tokens, seq_len: int, batch_size: int, max_batches: int | None, device,
               amp=nullcontext(), d: Dist = Dist()) -> float:
-    "Mean next-token loss over sequential validation windows (each token once), reduced over DDP ranks."
-    was = model.training; model.eval()
-    tot, n = torch.zeros((), dtype=torch.float64, device=device), torch.zeros((), dtype=torch.float64, device=device)
+    "Mean next-token loss (`position_nll`) over sequential validation windows (each token once), reduced over DDP ranks."
     batches = tokens if isinstance(tokens, list) else SequentialWindows(tokens, seq_len, batch_size, d.rank, d.world, max_batches=max_batches)
-    for x in batches:
-        x = x.to(device)
-        with amp: logits = model(x)[0]
-        tot += F.cross_entropy(logits[:, :-1].flatten(0, 1).float(), x[:, 1:].flatten(), reduction='sum').double()
-        n += x[:, 1:].numel()
-    if d.world > 1: dist.all_reduce(tot); dist.all_reduce(n)
-    model.train(was)
-    return (tot / n).item()
+    tot, cnt = position_nll(model, batches, device, amp)
+    t = torch.stack([tot.sum(), cnt.sum().double()]).to(device)
+    if d.world > 1: dist.all_reduce(t)
+    return (t[0] / t[1]).item()
 
 # %% ../nbs/05_train.ipynb
 def load_data(tc: TrainConfig, tok: Tokenizer, progress: bool = True):

@@ -48,6 +48,7 @@ def execute(fn: Path):
     KeepShell.last = None
     ok, secs = nbdev.test.test_nb(fn, skip_flags=CFG.tst_flags.split(), basepath=CFG.config_path, do_print=True)
     shell, ran = KeepShell.last or (None, None)
+    if ran is None and secs: raise RuntimeError("nbdev's test_nb ran no KeepShell.run_all: tools/docs.py needs nbdev 2.4.7's test_nb")
     nb = read_nb(fn)
     if ran is not None:  # test_nb's copy lost its title cell and `#|` lines; the code cells are the same, in order
         code = lambda n: [c for c in n.cells if c.cell_type == "code"]
