@@ -22,8 +22,8 @@ import torch
 from gated_attention.config import atomic_write_text
 from gated_attention.model import GatedTransformer
 from gated_attention.data import default_tokens, RandomWindows
-from gated_attention.train import (load_config, TrainConfig, estimate_memory, make_optimizer, autocast_ctx, Dist,
-                                   parallelize, _train_step, lr_at)
+from gated_attention.train import load_config, TrainConfig, estimate_memory, make_optimizer, _train_step, lr_at
+from gated_attention.parallel import autocast_ctx, Dist, parallelize
 
 
 def flops_per_token(mc, n_params_no_embed: int) -> float:

@@ -32,13 +32,14 @@ class TrainConfig:
     log_interval: int = 10                # steps between metrics.jsonl lines
     seed: int = 0                         # model init and data order
     device: str = 'auto'                  # 'auto', 'cpu', 'cuda', 'cuda:N'
-    compile: bool | Literal['auto'] = False  # torch.compile the model: true, false, or 'auto' = dense models, runs of >= train.COMPILE_MIN_STEPS steps
+    compile: bool | Literal['auto'] = False  # torch.compile the model: true, false, or 'auto' = dense models, runs of >= parallel.COMPILE_MIN_STEPS steps
     activation_checkpointing: bool = False  # recompute block activations in backward to save memory
     max_nonfinite: int = 5                # stop as diverged after this many non-finite or exploded losses in a row
     spike_factor: float = 1.3             # a loss > spike_factor * EMA of recent losses counts as a spike
     data: str = 'default'                 # 'default' (bundled corpus); paths, folders or globs, comma-separated; or 'bb[:n_triggers=N][:triggers=CHARS][:text=PATH]' (synthetic Bigram-Backcopy, gated_attention.synthetic)
     valid_data: str = ''                  # '' = bundled valid split, or the last 5% of `data`'s tokens
     tokenizer: str = 'default'            # 'default' (bundled 8k BPE) or a SentencePiece .model path
+    parallel: Literal['ddp', 'fsdp'] = 'ddp'  # under torchrun: replicate the model on every rank (DDP) or shard it (FSDP2, gated_attention.parallel)
 
     def __post_init__(self):
         if isinstance(self.betas, list): self.betas = tuple(self.betas)
@@ -62,6 +63,7 @@ def _validate_train(c: TrainConfig):
     for n in ('use_amp', 'activation_checkpointing'):
         if not isinstance(getattr(c, n), bool): raise ValueError(f"{n}={getattr(c, n)!r} must be true or false")
     if c.amp_dtype not in ('bf16', 'fp16'): raise ValueError(f"amp_dtype={c.amp_dtype!r} is not allowed; choose one of 'bf16', 'fp16'")
+    if c.parallel not in ('ddp', 'fsdp'): raise ValueError(f"parallel={c.parallel!r} is not allowed; choose one of 'ddp', 'fsdp'")
     if not (isinstance(c.betas, tuple) and len(c.betas) == 2 and all(isinstance(b, (int, float)) and 0 <= b < 1 for b in c.betas)):
         raise ValueError(f"betas={c.betas!r} must be two numbers in [0, 1)")
     if not (c.device in ('auto', 'cpu', 'cuda') or (isinstance(c.device, str) and c.device.startswith('cuda:') and c.device[5:].isdigit())):
