@@ -20,12 +20,13 @@ class _RMSNormFn(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x, w, eps):
         xf = x.to(torch.promote_types(x.dtype, torch.float32))                           # fp32 (or fp64)
-        rstd = torch.linalg.vector_norm(xf, dim=-1, keepdim=True).pow_(2).div_(x.shape[-1]).add_(eps).rsqrt_()
-        ctx.save_for_backward(x, w, rstd)
+        ctx.save_for_backward(x, w); ctx.eps = eps                                        # rstd is recomputed in backward only
         return F.rms_norm(xf, w.shape, w.to(xf.dtype), eps).to(x.dtype)
     @staticmethod
     def backward(ctx, g):
-        x, w, rstd = ctx.saved_tensors
+        x, w = ctx.saved_tensors
+        xf = x.to(torch.promote_types(x.dtype, torch.float32))
+        rstd = torch.linalg.vector_norm(xf, dim=-1, keepdim=True).pow_(2).div_(x.shape[-1]).add_(ctx.eps).rsqrt_()
         xhat, gw = x.to(rstd.dtype) * rstd, g.to(rstd.dtype) * w.to(rstd.dtype)          # y = xhat * w
         dot = torch.linalg.vecdot(gw, xhat).unsqueeze(-1).div_(x.shape[-1])              # mean(gw * xhat)
         gx = torch.addcmul(gw, xhat, dot, value=-1).mul_(rstd)                            # rstd (gw - xhat mean(gw xhat))
