@@ -23,7 +23,7 @@ def main():
     ap.add_argument('--out', default=str(Path(__file__).parent / 'results' / 'profile_step'))
     a = ap.parse_args()
     torch.set_num_threads(a.threads); torch.manual_seed(0)
-    builders = {'HF Llama': ts.hf_llama, 'ours': ts.ours}
+    builders = {'HF Llama': ts.hf_llama, 'ours, oneDNN off': lambda: ts.ours(onednn=False), 'ours': ts.ours}
     models = {}
     for n, b in builders.items():
         m, f = b(); m.train(); models[n] = (f, torch.optim.AdamW(m.parameters(), lr=1e-4))
@@ -45,7 +45,7 @@ def main():
           f"torch {torch.__version__}, default AdamW; {time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.1f}.", '',
           '| op | ' + ' | '.join(f'{n} ms (calls)' for n in names) + ' |', '|---|' + '---|' * len(names)]
     md += [f'| `{k[:60]}` | ' + ' | '.join(f'{ms[n][k]:.0f} ({calls[n][k]:.0f})' for n in names) + ' |' for k in keys]
-    mm = lambda n: ms[n]['aten::mm'] + ms[n]['aten::addmm'] + ms[n]['aten::bmm']
+    mm = lambda n: sum(ms[n][k] for k in ('aten::mm', 'aten::addmm', 'aten::bmm', 'mkldnn::_linear_pointwise'))
     md += ['| **all ops** | ' + ' | '.join(f'**{sum(ms[n].values()):.0f}**' for n in names) + ' |',
            '| of which not matmul | ' + ' | '.join(f'{sum(ms[n].values()) - mm(n):.0f}' for n in names) + ' |',
            '', f'Reproduce: `python benchmarks/profile_step.py --rounds {a.rounds} --threads {a.threads}`']

@@ -3,7 +3,9 @@
 A benchmark, not a test. Times forward + backward + AdamW step in fp32 on the CPU, interleaving the
 models round-robin in one process (alternating the order each round) so that a busy shared machine
 slows all of them alike, and reports medians over rounds with their spread. In the same rounds it
-times a square fp32 matmul, the machine's practical peak, and reports each model's share of it.
+times a square fp32 matmul twice, by `torch.mm` (MKL) and by oneDNN, takes the faster as the
+machine's practical fp32 peak, and reports each model's share of it. A row with oneDNN turned off
+(`torch.backends.mkldnn.enabled = False`) shows how much of our speed is the GEMM library.
 Also reports torch.compile's compile time, the load average (how noisy the machine was), and the
 per-rank training memory under DDP and FSDP (from `estimate_memory`). Writes
 `benchmarks/results/train_step.json` and `.md`, which the docs show (nbs/03a_benchmark.ipynb).
@@ -32,11 +34,15 @@ def hf_llama():
     m = LlamaForCausalLM._from_config(c, attn_implementation='sdpa')
     return m, lambda ids: m(input_ids=ids, labels=ids).loss
 
-def ours(compiled=False, **gate):
-    "Our model as the training loop calls it: loss only (`return_logits=False`), optionally torch.compile'd."
+def ours(compiled=False, onednn=True, **gate):
+    "Our model as the training loop calls it: loss only (`return_logits=False`), optionally torch.compile'd or without oneDNN."
     m = GatedTransformer(ModelConfig(**SHAPES, **gate))
     f = torch.compile(m) if compiled else m
-    return m, lambda ids: f(ids, labels=ids, return_logits=False)[1]
+    def loss(ids):
+        torch.backends.mkldnn.enabled = onednn    # read when the forward runs; decides the backward's products too
+        try: return f(ids, labels=ids, return_logits=False)[1]
+        finally: torch.backends.mkldnn.enabled = True
+    return m, loss
 
 def model_flops(m) -> float:
     "Matmul FLOPs of one training step: 6 x (params - input embedding) per token + causal attention (6 L T d per token)."
@@ -50,13 +56,11 @@ def memory_per_rank(world: int = 2) -> list[dict]:
     from gated_attention.train_config import load_config
     mc, tc = load_config('cpu')
     rows = []
-    for name, ranks, shard in [('1 process', 1, 1), (f'DDP, {world} ranks', world, 1), (f'FSDP, {world} ranks', world, world)]:
-        tcr = type(tc)(**{**asdict(tc), 'batch_size': tc.batch_size // ranks})    # same global batch
-        e = estimate_memory(mc, tcr, 'cpu')
-        with torch.device('meta'): block = sum(p.numel() for p in GatedTransformer(mc).blocks[0].parameters())
-        states = (e.weights + e.grads + e.optimizer) // shard + (8 * block if shard > 1 else 0)  # + one gathered block (weights, grads)
-        rows.append(dict(setup=name, batch_per_rank=tcr.batch_size, states_MiB=states / 2**20,
-                         activations_MiB=(e.activations + e.logits) / 2**20, total_MiB=(states + e.activations + e.logits) / 2**20))
+    for name, ranks, parallel in [('1 process', 1, 'ddp'), (f'DDP, {world} ranks', world, 'ddp'), (f'FSDP, {world} ranks', world, 'fsdp')]:
+        tcr = type(tc)(**{**asdict(tc), 'batch_size': tc.batch_size // ranks, 'parallel': parallel})    # same global batch
+        e = estimate_memory(mc, tcr, 'cpu', world=ranks)
+        states, acts = e.weights + e.grads + e.optimizer, e.activations + e.logits
+        rows.append(dict(setup=name, batch_per_rank=tcr.batch_size, states_MiB=states / 2**20, activations_MiB=acts / 2**20, total_MiB=e.total / 2**20))
     return rows
 
 def run(a):
@@ -64,6 +68,7 @@ def run(a):
     builders = {'HF LlamaForCausalLM (sdpa)': hf_llama, 'ours: baseline': ours,
                 'ours: G1 elementwise': lambda: ours(gate_position='G1'),
                 'ours: G1 headwise': lambda: ours(gate_position='G1', gate_type='headwise')}
+    builders['ours: baseline, oneDNN off (MKL matmuls)'] = lambda: ours(onednn=False)
     if a.compile: builders['ours: baseline, torch.compile'] = lambda: ours(compiled=True)
     ids = torch.randint(0, SHAPES['vocab_size'], (BATCH, SEQ))
     models, first_step = {}, {}
@@ -79,14 +84,15 @@ def run(a):
         t = time.perf_counter(); step(name); first_step[name] = time.perf_counter() - t; step(name)
     n = a.peak_size
     A, B = torch.randn(n, n), torch.randn(n, n)
-    names = list(models) + ['matmul']
+    matmuls = {'matmul': lambda: A @ B, 'matmul oneDNN': lambda: torch.ops.mkldnn._linear_pointwise(A, B, None, 'none', [], '')}
+    names = list(models) + list(matmuls)
     times = {k: [] for k in names}
     load = [os.getloadavg()[0]]
     for r in range(a.rounds):
         for name in (names if r % 2 == 0 else names[::-1]):
             t = time.perf_counter()
             for _ in range(a.steps):
-                if name == 'matmul': A @ B
+                if name in matmuls: matmuls[name]()
                 else: step(name)
             times[name].append((time.perf_counter() - t) / a.steps)
         load.append(os.getloadavg()[0])
@@ -98,7 +104,7 @@ def spread(v): return dict(min=min(v), q1=statistics.quantiles(v, n=4)[0] if len
 
 def summarise(a, models, times, first_step, load):
     tok = BATCH * SEQ
-    peak = 2 * a.peak_size ** 3 / statistics.median(times['matmul'])
+    peak = 2 * a.peak_size ** 3 / min(statistics.median(times['matmul']), statistics.median(times['matmul oneDNN']))
     med = {k: statistics.median(v) for k, v in times.items()}
     hf, base = 'HF LlamaForCausalLM (sdpa)', 'ours: baseline'
     ratio = lambda num, den: [x / y for x, y in zip(times[num], times[den])]   # per-round ratios (same round, same load)
@@ -133,7 +139,9 @@ def main():
                                       f'transformers {transformers.__version__}, {a.threads} threads, fp32',
                 shapes=dict(SHAPES, batch=BATCH, seq=SEQ), rounds=a.rounds, steps_per_round=a.steps, adamw=a.adamw, commit=commit,
                 date=time.strftime('%Y-%m-%d %H:%M'), matmul_peak_gflops=peak / 1e9, peak_size=a.peak_size,
-                matmul_ms_spread=spread([t * 1e3 for t in times['matmul']]), load_average=dict(start=load[0], max=max(load), end=load[-1]))
+                matmul_gflops={k: 2 * a.peak_size ** 3 / statistics.median(times[k]) / 1e9 for k in ('matmul', 'matmul oneDNN')},
+                matmul_ms_spread=spread([t * 1e3 for t in times['matmul']]),
+                onednn_matmul_ms_spread=spread([t * 1e3 for t in times['matmul oneDNN']]), load_average=dict(start=load[0], max=max(load), end=load[-1]))
     mem = memory_per_rank()
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out.with_suffix('.json'), json.dumps(dict(meta=meta, results=rows, memory_per_rank=mem, raw_step_s=times), indent=2))
@@ -141,7 +149,8 @@ def main():
     print(markdown(meta, rows, mem))
 
 def markdown(meta, rows, mem) -> str:
-    tok, la, mm = meta['shapes']['batch'] * meta['shapes']['seq'], meta['load_average'], meta['matmul_ms_spread']
+    tok, la, mm, dn = meta['shapes']['batch'] * meta['shapes']['seq'], meta['load_average'], meta['matmul_ms_spread'], meta['onednn_matmul_ms_spread']
+    g = meta['matmul_gflops']
     md = [f"Training step (forward + backward + {meta['adamw']} AdamW), medians of {meta['rounds']} interleaved rounds × "
           f"{meta['steps_per_round']} steps, batch {meta['shapes']['batch']} × seq {meta['shapes']['seq']} = {tok} tokens; "
           f"{meta['hardware']}; commit {meta['commit']}, {meta['date']}. Ratios are medians of per-round ratios "
@@ -153,14 +162,16 @@ def markdown(meta, rows, mem) -> str:
            f"{r['step_time_vs_our_baseline']:.3f} [{r['vs_baseline_spread'][0]:.2f}–{r['vs_baseline_spread'][1]:.2f}] | "
            f"{r['share_of_matmul_peak']:.0%} |" for r in rows]
     comp = [r for r in rows if 'compile' in r['model']]
-    md += ['', f"Matmul peak: a {meta['peak_size']}² fp32 matmul in the same rounds, {meta['matmul_peak_gflops']:.1f} GFLOP/s "
-               f"(median; {mm['min']:.0f}–{mm['max']:.0f} ms per matmul). Share of peak = 6 × (parameters − input embedding) "
-               "+ causal attention FLOPs per token × tokens/s ÷ that peak."]
+    md += ['', f"Matmul peak: a {meta['peak_size']}² fp32 matmul in the same rounds, by `torch.mm` (MKL) {g['matmul']:.0f} GFLOP/s "
+               f"({mm['min']:.0f}–{mm['max']:.0f} ms) and by oneDNN {g['matmul oneDNN']:.0f} GFLOP/s ({dn['min']:.0f}–{dn['max']:.0f} ms); "
+               f"the peak is the faster, {meta['matmul_peak_gflops']:.0f} GFLOP/s. Share of peak = (6 × (parameters − input embedding) "
+               "+ causal attention FLOPs) per token × tokens/s ÷ that peak."]
     if comp: md += ['', f"torch.compile: first step (compilation included) {comp[0]['first_step_s']:.1f} s."]
     md += ['', f"How noisy the machine was: 1-minute load average {la['start']:.1f} at the start, up to {la['max']:.1f}, "
                f"{la['end']:.1f} at the end, on {os.cpu_count()} cores; the ranges above show the spread over rounds.", '',
-           'Estimated training memory per rank, `cpu` preset, same global batch (`estimate_memory`; FSDP shards weights, '
-           'gradients and AdamW states and gathers one block at a time):', '',
+           'Estimated training memory per rank, `cpu` preset, same global batch (`estimate_memory(..., world=2)`; FSDP shards '
+           'weights, gradients and AdamW states, gathering one block at a time and the embeddings and head for the whole step; '
+           'DDP adds its gradient buckets):', '',
            '| setup | batch per rank | weights + grads + AdamW (MiB) | activations + logits (MiB) | total (MiB) |', '|---|---|---|---|---|']
     md += [f"| {m['setup']} | {m['batch_per_rank']} | {m['states_MiB']:.0f} | {m['activations_MiB']:.0f} | {m['total_MiB']:.0f} |" for m in mem]
     md += ['', f"Reproduce: `{meta['command']}`"]

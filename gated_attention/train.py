@@ -116,7 +116,8 @@ class Loop:
     monitor: SpikeMonitor = None
     saved: tuple = None          # (step, status) of the last checkpoint written
     compile_s: float = None      # seconds of the first step of a compiled run (compilation included)
-    def __post_init__(self): self.wrapped, self.monitor = self.wrapped or self.model, self.monitor or SpikeMonitor(self.tc.spike_factor)
+    def __post_init__(self):   # `wrapped or model` would call len() on a compiled module, which raises
+        self.wrapped, self.monitor = self.model if self.wrapped is None else self.wrapped, self.monitor or SpikeMonitor(self.tc.spike_factor)
     @property
     def tokens_per_step(self): return self.tc.batch_size * self.tc.gradient_accumulation_steps * self.mc.max_seq_len * self.d.world
     def val(self) -> float: return eval_loss(self.model, self.valid_tokens, self.mc.max_seq_len, self.tc.batch_size, self.tc.eval_batches, self.d.device, self.amp, self.d)
@@ -176,9 +177,10 @@ def run_loop(L: Loop, progress: bool = True, stop_at: int | None = None) -> dict
     try:
         while st['step'] < tc.max_steps:
             if _stop_requested(L): status = 'interrupted'; break
+            compiling = L.compile_s is None and L.wrapped is not L.model and use_compile(L.mc, tc) and L.d.main
+            if compiling: bar.write('torch.compile: compiling the model in the first step', file=sys.stderr)
             t0 = time.perf_counter(); loss, gn, lr = take_step(L); st['loss'] = loss
-            if L.compile_s is None and L.wrapped is not L.model and use_compile(L.mc, tc):
-                L.compile_s = time.perf_counter() - t0; bar.write(f'torch.compile: first step {L.compile_s:.0f} s (compilation included)', file=sys.stderr)
+            if compiling: L.compile_s = time.perf_counter() - t0; bar.write(f'torch.compile: first step {L.compile_s:.0f} s (compilation included)', file=sys.stderr)
             if watch_loss(L.monitor, st, loss, gn, limit, tc.max_nonfinite):
                 st['diverged'] = dict(step=st['step'], loss=loss); status = 'diverged'; break
             if not (math.isfinite(loss) and math.isfinite(gn)): bar.update(); continue
@@ -233,7 +235,7 @@ def prepare_run(mc: ModelConfig, tc: TrainConfig, out: Path, resume: bool = Fals
         check_lengths(mc, train_tokens, valid_tokens)
         windows = RandomWindows(train_tokens, mc.max_seq_len, tc.batch_size, tc.seed, d.rank, d.world)
     else: windows, valid_tokens = BBWindows(bb, mc.max_seq_len, tc.batch_size, tc.seed, d.rank, d.world), bb_valid(bb, mc.max_seq_len, tc.batch_size, tc.eval_batches)
-    check_fits(mc, tc, d.device)
+    check_fits(mc, tc, d.device, d.world)
     return SimpleNamespace(mc=mc, tc=tc, d=d, resuming=resuming, tok_sum=tok.checksum, ckpt=ckpt, windows=windows, valid_tokens=valid_tokens)
 
 # %% ../nbs/05_train.ipynb

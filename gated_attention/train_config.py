@@ -32,7 +32,7 @@ class TrainConfig:
     log_interval: int = 10                # steps between metrics.jsonl lines
     seed: int = 0                         # model init and data order
     device: str = 'auto'                  # 'auto', 'cpu', 'cuda', 'cuda:N'
-    compile: bool | Literal['auto'] = False  # torch.compile the model: true, false, or 'auto' = dense models, runs of >= parallel.COMPILE_MIN_STEPS steps
+    compile: bool | Literal['auto'] = 'auto'  # torch.compile the model: true, false, or 'auto' = dense models, runs of >= parallel.COMPILE_MIN_STEPS steps
     activation_checkpointing: bool = False  # recompute block activations in backward to save memory
     max_nonfinite: int = 5                # stop as diverged after this many non-finite or exploded losses in a row
     spike_factor: float = 1.3             # a loss > spike_factor * EMA of recent losses counts as a spike
