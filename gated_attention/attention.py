@@ -43,7 +43,13 @@ class RMSNorm(nn.Module):
     def forward(self, x): return _RMSNormFn.apply(x, self.weight + 1 if self.zero_centered else self.weight, self.eps)
 
 # %% ../nbs/02_attention.ipynb
-HAVE_ONEDNN = torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, '_linear_pointwise')
+def _onednn_works() -> bool:
+    "Does this PyTorch build run oneDNN's fp32 linear (a private op, so tried once rather than assumed)?"
+    try: return torch.backends.mkldnn.is_available() and torch.equal(
+        torch.ops.mkldnn._linear_pointwise(torch.ones(2, 3), torch.ones(4, 3), None, 'none', [], ''), torch.full((2, 4), 3.0))
+    except Exception: return False
+
+HAVE_ONEDNN = _onednn_works()
 
 def onednn_ok(*ts) -> bool:
     "Whether `mm_nt` runs on oneDNN: all tensors fp32 on the CPU, no CPU autocast, `torch.backends.mkldnn.enabled`."

@@ -44,7 +44,7 @@ def autocast_ctx(tc: TrainConfig, device: torch.device):
     return torch.autocast(device.type, dtype=torch.bfloat16 if tc.amp_dtype == 'bf16' else torch.float16)
 
 # %% ../nbs/04c_parallel.ipynb
-COMPILE_MIN_STEPS = 500   # compile='auto' compiles runs at least this long: break-even measured at ~270 steps at the cpu preset (benchmarks/compile_step.py), x2 margin
+COMPILE_MIN_STEPS = 500   # compile='auto' compiles runs at least this long: break-even measured at 270-300 steps at the cpu preset (benchmarks/compile_step.py), ~x2 margin
 
 def use_compile(mc: ModelConfig, tc: TrainConfig) -> bool:
     "`tc.compile` with 'auto' resolved: compile dense models for runs of at least COMPILE_MIN_STEPS steps (MoE routing breaks the graph)."
