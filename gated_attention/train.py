@@ -257,7 +257,9 @@ def train(mc: ModelConfig, tc: TrainConfig, out, resume: bool = False, overwrite
             if p.ckpt is not None:
                 _restore(L, p.ckpt); p.ckpt = None
                 if d.main: truncate_metrics(out / 'metrics.jsonl', L.state['step'])
-            return run_loop(L, progress, stop_at)
+            res = run_loop(L, progress, stop_at)
+            if d.world > 1: dist.barrier()   # no rank leaves (to tear down gloo) while rank 0 still writes the checkpoint
+            return res
         finally:
             if lock: lock.release()
 
@@ -303,6 +305,9 @@ def main(argv=None):
     if int(os.environ.get('RANK', 0)) == 0:
         what = f" (loss {res['diverged']['loss']:.4g} at step {res['diverged']['step']})" if res['status'] == 'diverged' else ''
         print(f"ga_train: {res['status']}{what} at step {res['step']} ({res['tokens']:,} tokens) -> {a.out}")
-    if res['status'] != 'finished': sys.exit(_EXIT.get(res['status'], 128 + (res['signal'] or 2)))
+    code = 0 if res['status'] == 'finished' else _EXIT.get(res['status'], 128 + (res['signal'] or 2))
+    if int(os.environ.get('WORLD_SIZE', 1)) > 1:   # torchrun: skip the interpreter's teardown, where gloo's threads
+        sys.stdout.flush(); sys.stderr.flush(); os._exit(code)   # sometimes abort ('terminate called without an active exception')
+    if code: sys.exit(code)
 
 if __name__ == '__main__' and Path(sys.argv[0]).name == 'train.py': main()
