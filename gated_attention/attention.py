@@ -64,31 +64,35 @@ def _onednn_mm_nt(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 @_onednn_mm_nt.register_fake
 def _(a, b): return a.new_empty(a.shape[0], b.shape[0])
 
-def mm_nt(a, b):
-    "a @ b.T for a (M, K) and b (N, K), strided views allowed: oneDNN's fp32 GEMM where `onednn_ok`, else `torch.mm`."
-    if not onednn_ok(a, b): return a @ b.t()
+def _dnnl_nt(a, b):
+    "a @ b.T by oneDNN, for callers that have checked `onednn_ok`."
     if torch.compiler.is_compiling(): return _onednn_mm_nt(a, b)
     return torch.ops.mkldnn._linear_pointwise(a, b, None, 'none', [], '')
+
+def mm_nt(a, b):
+    "a @ b.T for a (M, K) and b (N, K), strided views allowed: oneDNN's fp32 GEMM where `onednn_ok`, else `torch.mm`."
+    return _dnnl_nt(a, b) if onednn_ok(a, b) else a @ b.t()
 
 def weight_grad(g, x):
     "g.T @ x, (N, K), for g (M, N) and x (M, K); on oneDNN in the orientation with the longer side of the result last."
     if not onednn_ok(g, x): return g.t() @ x
-    return mm_nt(x.t(), g.t()).t().contiguous() if g.shape[1] > x.shape[1] else mm_nt(g.t(), x.t())
+    return _dnnl_nt(x.t(), g.t()).t().contiguous() if g.shape[1] > x.shape[1] else _dnnl_nt(g.t(), x.t())
+
 
 # %% ../nbs/02_attention.ipynb
 class _Linear(torch.autograd.Function):
-    "x W^T + b, all three products through `mm_nt` / `weight_grad`."
+    "x W^T + b, all three products on oneDNN (`linear` has checked `onednn_ok`)."
     @staticmethod
     def forward(ctx, x, w, b):
         x2 = x.reshape(-1, x.shape[-1])
         ctx.save_for_backward(x2, w); ctx.has_bias = b is not None
-        y = mm_nt(x2, w)
+        y = _dnnl_nt(x2, w)
         return (y if b is None else y.add_(b)).view(*x.shape[:-1], w.shape[0])
     @staticmethod
     def backward(ctx, g):
         x2, w = ctx.saved_tensors
         g2 = g.reshape(-1, g.shape[-1])
-        gx = mm_nt(g2, w.t()).view(*g.shape[:-1], w.shape[1]) if ctx.needs_input_grad[0] else None
+        gx = _dnnl_nt(g2, w.t()).view(*g.shape[:-1], w.shape[1]) if ctx.needs_input_grad[0] else None
         gw = weight_grad(g2, x2) if ctx.needs_input_grad[1] else None
         return gx, gw, g2.sum(0) if ctx.has_bias and ctx.needs_input_grad[2] else None
 
