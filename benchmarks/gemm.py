@@ -3,7 +3,9 @@
 A benchmark, not a test. For each linear layer of the `train_step.py` model (and a square 2048²
 product) it times the three products of a training step, y = x Wᵀ, dx = g W and dW = gᵀ x, by
 `torch.mm` and by oneDNN, interleaved round-robin in one process, and reports medians in GFLOP/s
-with their range over rounds. oneDNN's dW is formed in the orientation `weight_grad` uses. Writes
+with their range over rounds. oneDNN's dW is formed in the orientation `weight_grad` uses. It also
+times the model's loss with its gradients (`linear_cross_entropy`, LM head shapes) in one piece
+against chunks of `LCE_CHUNK_LOGITS` logits, with each library. Writes
 `benchmarks/results/gemm.json` and `.md`, which the Benchmarks page shows.
 
     python benchmarks/gemm.py [--rounds 9] [--threads 2]
@@ -14,6 +16,7 @@ import torch
 
 from gated_attention.config import atomic_write_text
 from gated_attention.attention import mm_nt, weight_grad, HAVE_ONEDNN
+from gated_attention.model import linear_cross_entropy, LCE_CHUNK_LOGITS
 import train_step as ts
 
 def shapes() -> dict:
@@ -32,6 +35,24 @@ def products(M, K, N):
             ('dx = g W', 'MKL'): lambda: g @ w, ('dx = g W', 'oneDNN'): lambda: mm_nt(g, w.t()),
             ('dW = gᵀ x', 'MKL'): lambda: g.t() @ x, ('dW = gᵀ x', 'oneDNN'): lambda: weight_grad(g, x)}
 
+def interleave(thunks: dict, rounds: int) -> dict:
+    "{key: [seconds per round]}: every thunk once per round, in alternating order; after two warm-up calls each."
+    for f in thunks.values(): f(); f()                                   # warm-up (oneDNN builds its kernels on first use)
+    t = {k: [] for k in thunks}
+    for r in range(rounds):
+        for k in (list(thunks) if r % 2 == 0 else list(thunks)[::-1]):
+            s = time.perf_counter(); thunks[k](); t[k].append(time.perf_counter() - s)
+    return t
+
+def loss_thunks(M, K, N) -> dict:
+    "{(pieces, library): thunk}: forward and backward of `linear_cross_entropy` over M rows, in one piece or in its default chunks."
+    h, w, y = torch.randn(M, K, requires_grad=True), (torch.randn(N, K) * 0.02).requires_grad_(), torch.randint(0, N, (M,))
+    def run(rows, onednn):
+        torch.backends.mkldnn.enabled = onednn
+        try: linear_cross_entropy(h, w, y, rows).backward()
+        finally: torch.backends.mkldnn.enabled = True
+    return {(p, lib): (lambda r=r, o=lib == 'oneDNN': run(r, o)) for p, r in (('one piece', M), ('chunks', None)) for lib in ('MKL', 'oneDNN')}
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--rounds', type=int, default=9)
@@ -43,11 +64,7 @@ def main():
     rows, load = [], [os.getloadavg()[0]]
     for name, (M, K, N) in shapes().items():
         ps = products(M, K, N)
-        for f in ps.values(): f(); f()                                   # warm-up (oneDNN builds its kernels on first use)
-        t = {k: [] for k in ps}
-        for r in range(a.rounds):
-            for k in (list(ps) if r % 2 == 0 else list(ps)[::-1]):
-                s = time.perf_counter(); ps[k](); t[k].append(time.perf_counter() - s)
+        t = interleave(ps, a.rounds)
         load.append(os.getloadavg()[0])
         for prod in dict.fromkeys(p for p, _ in ps):
             gf = {lib: [2 * M * K * N / x / 1e9 for x in t[(prod, lib)]] for lib in ('MKL', 'oneDNN')}
@@ -55,6 +72,10 @@ def main():
             rows.append(dict(layer=name, M=M, K=K, N=N, product=prod, **{f'{lib}_gflops': statistics.median(v) for lib, v in gf.items()},
                              **{f'{lib}_range': [min(v), max(v)] for lib, v in gf.items()}, speedup=statistics.median(ratio)))
         print(f'{name}: ' + ', '.join(f"{r['product']} ×{r['speedup']:.2f}" for r in rows[-3:]), flush=True)
+    M, K, N = shapes()['LM head']
+    lt = interleave(loss_thunks(M, K, N), a.rounds); load.append(os.getloadavg()[0])
+    loss = [dict(library=lib, one_piece_ms=statistics.median(lt[('one piece', lib)]) * 1e3, chunks_ms=statistics.median(lt[('chunks', lib)]) * 1e3,
+                 saved=statistics.median(1 - c / o for o, c in zip(lt[('one piece', lib)], lt[('chunks', lib)]))) for lib in ('MKL', 'oneDNN')]
     meta = dict(command=f'python benchmarks/gemm.py --rounds {a.rounds} --threads {a.threads}', date=time.strftime('%Y-%m-%d %H:%M'),
                 hardware=f'{platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, {a.threads} threads, fp32',
                 load_average=[min(load), max(load)])
@@ -63,9 +84,13 @@ def main():
           '| layer (M × K → N) | product | MKL (`torch.mm`) | oneDNN (`mm_nt`) | speed-up (MKL time ÷ oneDNN time) |', '|---|---|---|---|---|']
     md += [f"| {r['layer']} ({r['M']} × {r['K']} → {r['N']}) | {r['product']} | {r['MKL_gflops']:.0f} [{r['MKL_range'][0]:.0f}–{r['MKL_range'][1]:.0f}] | "
            f"{r['oneDNN_gflops']:.0f} [{r['oneDNN_range'][0]:.0f}–{r['oneDNN_range'][1]:.0f}] | ×{r['speedup']:.2f} |" for r in rows]
+    md += ['', f"The loss with its gradients, `linear_cross_entropy` forward and backward over {M} × {K} → {N} (the LM head), in one "
+               f"piece and in chunks of {max(1, LCE_CHUNK_LOGITS // N)} rows (medians of {a.rounds} interleaved rounds; time saved: median of per-round ratios):", '',
+           '| library | one piece (ms) | chunks (ms) | time saved by chunks |', '|---|---|---|---|']
+    md += [f"| {r['library']} | {r['one_piece_ms']:.1f} | {r['chunks_ms']:.1f} | {r['saved']:.0%} |" for r in loss]
     md += ['', f"Reproduce: `{meta['command']}`"]
     out = Path(a.out); out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out.with_suffix('.json'), json.dumps(dict(meta=meta, results=rows), indent=1))
+    atomic_write_text(out.with_suffix('.json'), json.dumps(dict(meta=meta, results=rows, loss=loss), indent=1))
     atomic_write_text(out.with_suffix('.md'), '\n'.join(md) + '\n')
     print('\n'.join(md))
 
