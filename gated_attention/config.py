@@ -4,11 +4,11 @@
 
 # %% auto 0
 __all__ = ['GatePosition', 'GateType', 'GateSharing', 'GateActivation', 'GateMode', 'GateInput', 'PosEmbedding', 'NormType',
-           'FFNType', 'ModelConfig', 'atomic_open', 'atomic_write_bytes', 'atomic_write_text', 'from_dict',
+           'FFNType', 'INT_MAX', 'ModelConfig', 'atomic_open', 'atomic_write_bytes', 'atomic_write_text', 'from_dict',
            'model_section', 'read_json']
 
 # %% ../nbs/00_config.ipynb
-import json
+import json, math
 from dataclasses import dataclass, asdict, fields
 from pathlib import Path
 from typing import Literal, get_args
@@ -82,15 +82,17 @@ def _check_choice(cfg, name):
     v = getattr(cfg, name)
     if v not in allowed: raise ValueError(f"{name}={v!r} is not allowed; choose one of {', '.join(map(repr, allowed))}")
 
-def _check_int(cfg, name, lo=1):
-    v = getattr(cfg, name)
-    if not isinstance(v, int) or isinstance(v, bool) or v < lo:
-        raise ValueError(f"{name}={v!r} must be an integer >= {lo}")
+INT_MAX = 2**63 - 1   # every integer field fits an int64 (torch's index type)
 
-def _check_pos_float(cfg, name):
+def _check_int(cfg, name, lo=1, hi=INT_MAX):
     v = getattr(cfg, name)
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
-        raise ValueError(f"{name}={v!r} must be a number > 0")
+    if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
+        raise ValueError(f"{name}={v!r} must be an integer >= {lo}" + (f" and <= {hi}" if v > hi else ''))
+
+def _check_pos_float(cfg, name, hi=math.inf):
+    v = getattr(cfg, name)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not (0 < v < math.inf and v <= hi):
+        raise ValueError(f"{name}={v!r} must be a finite number > 0" + (f" and <= {hi}" if hi < math.inf else ''))
 
 def _check_bool(cfg, name):
     v = getattr(cfg, name)
@@ -101,7 +103,8 @@ def _validate(c: ModelConfig):
     for n in ('vocab_size', 'd_model', 'n_layers', 'n_heads', 'n_kv_heads', 'head_dim', 'd_ff', 'max_seq_len', 'n_experts_per_token'):
         _check_int(c, n)
     _check_int(c, 'n_experts', lo=0)
-    for n in ('rope_theta', 'norm_eps', 'rope_fraction', 'embed_init_std'): _check_pos_float(c, n)
+    for n in ('rope_theta', 'rope_fraction', 'embed_init_std'): _check_pos_float(c, n)
+    _check_pos_float(c, 'norm_eps', hi=1.0)   # an epsilon, not a scale: 1e-6 .. 1e-5 in practice
     for n in ('tie_embeddings', 'qk_norm', 'sandwich_norm', 'attention_bias', 'norm_zero_centered'): _check_bool(c, n)
     for n in _CHOICES: _check_choice(c, n)
     if c.n_heads % c.n_kv_heads:
@@ -135,8 +138,9 @@ def atomic_open(path):
             f.flush(); os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)   # mkstemp makes 0600 files; give the usual permissions
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp): os.unlink(tmp)
+        if isinstance(e, OSError) and e.filename is None: e.filename = str(path)   # a full disk names the file it was writing
         raise
 
 def atomic_write_bytes(path, data: bytes):
@@ -164,11 +168,14 @@ def model_section(d: dict) -> dict:
 
 # %% ../nbs/00_config.ipynb
 def read_json(path) -> dict:
-    "The JSON object in file `path`; a missing file or invalid JSON is a one-line error naming the file."
+    "The JSON object in file `path`; a missing file, a file that is not JSON text, or JSON that is not an object is a one-line error naming the file."
     path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"config file not found: {path}")
-    try: return json.loads(path.read_text())
+    if not path.is_file(): raise FileNotFoundError(f"{path}: no such file" + (" (it is a folder)" if path.is_dir() else ''))
+    try: d = json.loads(path.read_bytes().decode())
+    except UnicodeDecodeError: raise ValueError(f"{path} is not a JSON file (not UTF-8 text)") from None
     except json.JSONDecodeError as e: raise ValueError(f"{path} is not valid JSON: {e}") from None
+    if not isinstance(d, dict): raise ValueError(f"{path} must hold a JSON object {{...}}, not a {type(d).__name__}")
+    return d
 
 # %% ../nbs/00_config.ipynb
 @patch(cls_method=True)

@@ -8,8 +8,9 @@ __all__ = ['ASSETS', 'SPLITS', 'DOC_SUFFIXES', 'SPM_OPTIONS', 'CACHE_FORMAT', 'c
            'prepare_data', 'default_tokens', 'RandomWindows', 'SequentialWindows']
 
 # %% ../nbs/04_data.ipynb
-import hashlib, io, json, lzma, multiprocessing as mp, os, re, time
+import errno, hashlib, io, json, lzma, multiprocessing as mp, os, re, time
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from glob import glob
 from itertools import chain, islice
@@ -71,13 +72,34 @@ def resolve_inputs(inputs) -> list[Path]:
     return files
 
 # %% ../nbs/04_data.ipynb
+class _ZstdFrames(io.RawIOBase):
+    "The decompressed bytes of every frame of zstd file `path`, in order; a file that ends inside a frame is an `EOFError`."
+    def __init__(self, path, chunk: int = 1 << 16):
+        self.fh, self.chunk, self.dec, self.out, self.pos = open(path, 'rb'), chunk, None, b'', 0
+    def readable(self): return True
+    def readinto(self, b) -> int:
+        while self.pos == len(self.out):
+            data = self.fh.read(self.chunk)
+            if not data:
+                if self.dec is not None and not self.dec.eof: raise EOFError('truncated: the file ends inside a zstd frame')
+                return 0
+            parts = []
+            while data:   # a decompressor per frame: its `eof` says that the frame is complete
+                if self.dec is None or self.dec.eof: self.dec = zstandard.ZstdDecompressor().decompressobj()
+                parts.append(self.dec.decompress(data))
+                data = self.dec.unused_data if self.dec.eof else b''
+            self.out, self.pos = b''.join(parts), 0
+        n = min(len(b), len(self.out) - self.pos)
+        b[:n] = self.out[self.pos:self.pos + n]; self.pos += n
+        return n
+    def close(self):
+        self.fh.close(); super().close()
+
 def _open_text(path):
     "Text file object of `path`, decompressing `.xz` and `.zst` (every frame) on the fly."
     path = Path(path)
     if path.suffix == '.xz': return lzma.open(path, 'rt', encoding='utf-8')
-    if path.suffix == '.zst':
-        raw = zstandard.ZstdDecompressor().stream_reader(open(path, 'rb'), read_across_frames=True, closefd=True)
-        return io.TextIOWrapper(raw, encoding='utf-8')
+    if path.suffix == '.zst': return io.TextIOWrapper(io.BufferedReader(_ZstdFrames(path)), encoding='utf-8')
     return open(path, encoding='utf-8')
 
 def _record_text(line: str, path, i: int) -> str:
@@ -137,7 +159,12 @@ class Tokenizer:
         self.path = Path(path)
         if not self.path.is_file(): raise FileNotFoundError(f"tokenizer model not found: {self.path}")
         data = self.path.read_bytes()
-        self.sp = spm.SentencePieceProcessor(model_proto=data)
+        try:
+            if not data: raise RuntimeError('empty file')
+            self.sp = spm.SentencePieceProcessor(model_proto=data)
+        except RuntimeError:
+            raise ValueError(f"{self.path} is not a SentencePiece model (corrupt, truncated or another format); "
+                             "give the .model file that SentencePiece wrote") from None
         self.checksum = _sha256(data)
 
     @classmethod
@@ -282,6 +309,16 @@ def _cached_meta(meta_path, key, path):
     return meta if ok else None
 
 # %% ../nbs/04_data.ipynb
+@contextmanager
+def _cache_room(path: Path):
+    "A full disk (or quota) while the block writes token cache `path`: a one-line `OSError` naming it and what to do; no part of the entry is kept."
+    try: yield
+    except OSError as e:
+        if e.errno not in (errno.ENOSPC, errno.EDQUOT): raise
+        path.unlink(missing_ok=True)   # a token file without its sidecar counts for nothing: give its space back
+        raise OSError(f"no space left on the device to write the token cache {path}: free space there, or set "
+                      "GATED_ATTENTION_CACHE (or cache_dir) to a folder on a disk with room") from None
+
 def _default_workers() -> int:
     return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1))
 
@@ -299,11 +336,12 @@ def prepare_data(inputs, tokenizer=None, cache_dir=None, name=None, progress: bo
     meta_path = path.with_suffix('.json')
     if _cached_meta(meta_path, key, path) is not None: return TokenData(path, cached=True)
     t0 = time.perf_counter()
-    counts = _write_tokens(files, tok, path, workers=workers, progress=progress)
-    meta = dict(format_version=CACHE_FORMAT, key=key, **counts, vocab_size=tok.vocab_size, bos_id=tok.bos_id,
-                tokenizer=dict(path=str(tok.path.resolve()), sha256=tok.checksum), inputs=inputs_id,
-                seconds=round(time.perf_counter() - t0, 3), workers=workers, created=time.strftime('%Y-%m-%dT%H:%M:%S%z'))
-    atomic_write_bytes(meta_path, (json.dumps(meta, indent=1) + '\n').encode())
+    with _cache_room(path):
+        counts = _write_tokens(files, tok, path, workers=workers, progress=progress)
+        meta = dict(format_version=CACHE_FORMAT, key=key, **counts, vocab_size=tok.vocab_size, bos_id=tok.bos_id,
+                    tokenizer=dict(path=str(tok.path.resolve()), sha256=tok.checksum), inputs=inputs_id,
+                    seconds=round(time.perf_counter() - t0, 3), workers=workers, created=time.strftime('%Y-%m-%dT%H:%M:%S%z'))
+        atomic_write_bytes(meta_path, (json.dumps(meta, indent=1) + '\n').encode())
     return TokenData(path, cached=False)
 
 # %% ../nbs/04_data.ipynb

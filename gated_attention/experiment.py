@@ -4,9 +4,10 @@
 
 # %% auto 0
 __all__ = ['VARIANTS', 'VARIANT_SETS', 'STABILITY_LRS', 'EXPERIMENT_PRESETS', 'HEADLINE', 'plan_runs', 'run_configs',
-           'check_identity', 'Interrupted', 'train_run', 'measure_run', 'uniform_sink', 'mean_std', 'aggregate',
-           'best_lr', 'fmt', 'table4', 'stability_table', 'diverged_runs', 'curves', 'plot_curves', 'plot_stability',
-           'sink_verdict', 'code_version', 'seed0_runs', 'experiment_report', 'run_experiment', 'main']
+           'check_identity', 'Interrupted', 'train_run', 'check_out', 'measure_run', 'uniform_sink', 'mean_std',
+           'aggregate', 'best_lr', 'fmt', 'table4', 'stability_table', 'diverged_runs', 'curves', 'plot_curves',
+           'plot_stability', 'sink_verdict', 'code_version', 'seed0_runs', 'experiment_report', 'run_experiment',
+           'main']
 
 # %% ../nbs/08_experiment.ipynb
 import argparse, json, math, statistics, sys, time
@@ -18,7 +19,7 @@ from tqdm.auto import tqdm
 from .config import atomic_write_text, read_json
 from .data import Tokenizer, default_tokens, read_corpus
 from .train_config import load_config
-from .checkpoint import RunLock, load_run, load_checkpoint, checkpoint_configs, run_status
+from .checkpoint import RUN_FILES, RunLock, load_run, load_checkpoint, checkpoint_configs, run_status
 from .train import train, eval_tokens
 from .guards import Aborted, one_line_warnings
 from .report import measure, render_figures, png_bytes, write_report, gate_label, comparison_table
@@ -107,15 +108,38 @@ def train_run(run: dict, preset: str, out: Path, progress: bool = True) -> str:
     return ('resumed' if resume else 'trained') + (f"; diverged at step {res['diverged']['step']} (loss {res['diverged']['loss']:.4g})" if res['status'] == 'diverged' else '')
 
 # %% ../nbs/08_experiment.ipynb
+def _own_json(path: Path, ok, what: str) -> dict | None:
+    "The JSON object in `path` if `ok(it)`, None when there is no such file; a malformed or foreign file is a one-line error naming it."
+    if not (path.exists() or path.is_symlink()): return None
+    try: d = read_json(path)
+    except ValueError as e: raise ValueError(f"{e}; move it away or use another --out") from None
+    if not ok(d): raise ValueError(f"{path} is not {what} (ga_analyze's summary.json?); move it away or use another --out")
+    return d
+
+def _measurement(path: Path, run: dict) -> dict | None:
+    "The cached measurement of `run` in `path` (its folder's summary.json), None when there is none."
+    return _own_json(path, lambda d: d.get('name') == run['name'] and isinstance(d.get('val'), dict) and 'n_tokens' in d['val'],
+                     f"ga_experiment's measurement of run {run['name']}")
+
+def check_out(out, runs: list):
+    "Refuse an --out that is not ga_experiment's: a file, a ga_train run folder, or a summary.json (there or in a run's folder) that is not its own."
+    out = Path(out)
+    if out.exists() and not out.is_dir(): raise ValueError(f"--out {out} is a file; give a folder for the experiment")
+    if found := [f for f in RUN_FILES if (out / f).exists()]:
+        raise ValueError(f"--out {out} is a ga_train run folder (it holds {', '.join(found)}); give the experiment a folder of its own (its runs go to OUT/runs/)")
+    _own_json(out / 'summary.json', lambda d: {'preset', 'runs', 'aggregate', 'main'} <= d.keys(), 'a ga_experiment summary')
+    for r in runs: _measurement(out / 'runs' / r['name'] / 'summary.json', r)
+
+# %% ../nbs/08_experiment.ipynb
 def measure_run(run: dict, preset: str, out: Path, data: dict, progress: bool = False) -> dict:
     "The run's summary (cached in its folder as summary.json): `measure` plus its training curve."
     folder = out / 'runs' / run['name']
     st = run_status(folder)
     if st['status'] == 'diverged': return dict(run, diverged=dict(step=st['step'], loss=st['loss']))   # recorded, not measured
     cache, weights, n = folder / 'summary.json', folder / 'model.safetensors', eval_tokens(*run_configs(run, preset))
-    if cache.exists() and cache.stat().st_mtime >= weights.stat().st_mtime:
-        s = json.loads(cache.read_text())
-        if s['val']['n_tokens'] == n - 1: return s                     # measured on the training loop's validation tokens
+    s = _measurement(cache, run)
+    if s is not None and cache.stat().st_mtime >= weights.stat().st_mtime and s['val']['n_tokens'] == n - 1:
+        return s                                                       # measured on the training loop's validation tokens
     r = load_run(folder)
     s, _ = measure(r.model, data, eval_tokens=n, progress=progress, **EXPERIMENT_PRESETS[preset][2])
     curve = [dict(step=m['step'], tokens=m['tokens'], val_loss=m['val_loss']) for m in r.metrics if m['val_loss'] is not None]
@@ -310,8 +334,8 @@ def run_experiment(preset: str = 'cpu', variants='default', seeds: int = 1, out=
     "Train every planned run (resuming), measure each, and write the report into `out` (locked while this runs)."
     t0, out = time.perf_counter(), Path(out)
     runs = plan_runs(preset, variants, seeds, lrs)
+    check_out(out, runs)
     for r in runs: check_identity(out / 'runs' / r['name'], *run_configs(r, preset))   # every config valid and matching its folder, before anything is written
-    if out.exists() and not out.is_dir(): raise ValueError(f"--out {out} is a file; give a folder for the experiment")
     out.mkdir(parents=True, exist_ok=True)
     with RunLock(out):
         for i, run in enumerate(runs):
@@ -348,3 +372,5 @@ def main(argv=None):
         print(f"ga_experiment: error: {' '.join(str(e).split())}", file=sys.stderr); sys.exit(2)
     print((Path(a.out) / 'report.md').read_text().split('## Attention sink')[0].split('## Main comparison')[1])
     print(f"ga_experiment: report in {Path(a.out) / 'report.md'} ({s['seconds'] / 60:.1f} min)")
+
+if __name__ == '__main__' and Path(sys.argv[0]).name == 'experiment.py': main()   # python -m gated_attention.experiment

@@ -43,23 +43,25 @@ def watch_loss(monitor: SpikeMonitor, state: dict, loss: float, gn: float, limit
 
 # %% ../nbs/04e_guards.ipynb
 class Aborted(Exception):
-    "A second SIGINT/SIGTERM: stop now, without saving."
-    def __init__(self, signum):
-        self.signum = signum
-        super().__init__(f"stopped by a second {signal.Signals(signum).name} without saving; the last checkpoint is intact (--resume continues from it)")
+    "A stop signal that ends the run at once, without saving (`.signum`: the signal)."
+    def __init__(self, signum, msg: str): self.signum = signum; super().__init__(msg)
 
 class Stopper:
-    "While open: the first SIGINT/SIGTERM is recorded in `.signum` (the loop saves and stops), a second raises `Aborted`."
-    def __init__(self): self.signum, self.final, self.old = None, False, {}
+    "While open: the first SIGINT/SIGTERM is recorded in `.signum` (the loop saves and stops), a second raises `Aborted`; while not `armed` (nothing to save yet), the first one does."
+    def __init__(self): self.signum, self.final, self.old, self.armed, self.saved_step = None, False, {}, True, None
     def __enter__(self):
         if threading.current_thread() is threading.main_thread():
             self.old = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
         return self
+    def _kept(self) -> str:
+        return "no checkpoint was written yet" if self.saved_step is None else f"the checkpoint of step {self.saved_step} is intact (--resume continues from it)"
     def _handle(self, signum, frame):
         if self.final: return                          # the final save is done: nothing left to stop
-        if self.signum is not None: raise Aborted(signum)
+        name = signal.Signals(signum).name
+        if not self.armed: raise Aborted(signum, f"stopped by {name} before training started; nothing was saved" + (f", and {self._kept()}" if self.saved_step is not None else ''))
+        if self.signum is not None: raise Aborted(signum, f"stopped by a second {name} without saving; {self._kept()}")
         self.signum = signum
-        print(f"ga_train: {signal.Signals(signum).name} received; saving a checkpoint after this step (again: stop without saving)", file=sys.stderr, flush=True)
+        print(f"ga_train: {name} received; saving a checkpoint after this step (again: stop without saving)", file=sys.stderr, flush=True)
     def __exit__(self, *exc):
         for s, h in self.old.items(): signal.signal(s, h)
 

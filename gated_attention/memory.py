@@ -13,7 +13,7 @@ import torch.distributed as dist
 from .config import ModelConfig
 from .train_config import TrainConfig, load_config
 from .attention import gate_shape
-from .model import GatedTransformer, LCE_CHUNK_LOGITS
+from .model import GatedTransformer, Block, make_norm, LCE_CHUNK_LOGITS
 
 # %% ../nbs/04d_memory.ipynb
 @dataclass
@@ -28,10 +28,12 @@ class MemoryEstimate:
 
 # %% ../nbs/04d_memory.ipynb
 def _param_counts(mc: ModelConfig) -> tuple[int, int, int]:
-    "(parameters, those of the largest block, those outside the blocks: embeddings, final norm, head); a tied head counted once."
-    with torch.device('meta'): m = GatedTransformer(mc)
-    n, blocks = m.num_params(), [sum(p.numel() for p in b.parameters()) for b in m.blocks]
-    return n, max(blocks), n - sum(blocks)
+    "(parameters, those of one block, those outside the blocks: embeddings, final norm, head); a tied head counted once."
+    numel = lambda m: sum(p.numel() for p in m.parameters())
+    with torch.device('meta'): block, norm = numel(Block(mc, 0)), numel(make_norm(mc))   # no memory, and one block whatever n_layers
+    V, d = mc.vocab_size, mc.d_model
+    root = V * d * (1 if mc.tie_embeddings else 2) + (mc.max_seq_len * d if mc.pos_embedding == 'learned' else 0) + norm
+    return mc.n_layers * block + root, block, root
 
 def state_bytes(mc: ModelConfig, tc: TrainConfig, world: int = 1) -> tuple[int, int, int]:
     "(weights, gradients, AdamW states) in bytes per process, fp32, over `world` ranks under `tc.parallel`."
@@ -68,7 +70,7 @@ def _block_activation_bytes(mc: ModelConfig, a: int) -> int:
 
 def estimate_memory(mc: ModelConfig, tc: TrainConfig, device_type: str = 'cuda', world: int = 1) -> MemoryEstimate:
     "Estimated peak memory of one training step of `mc` under `tc`, per process of `world` ranks (`tc.parallel`; `tc.batch_size` per rank)."
-    with torch.device('meta'): n = GatedTransformer(mc).num_params()
+    n = _param_counts(mc)[0]
     a = 2 if tc.use_amp else 4
     tokens = tc.batch_size * mc.max_seq_len
     per_block = _block_activation_bytes(mc, a) * tokens
@@ -121,9 +123,13 @@ def check_fits(mc: ModelConfig, tc: TrainConfig, device, world: int | None = Non
     device = torch.device(device)
     if world is None: world = dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
     est, have = estimate_memory(mc, tc, device.type, world), memory if memory is not None else device_memory(device)
-    if est.total > have:
-        per = f" per rank ({tc.parallel}, {world} ranks)" if world > 1 else ''
-        fsdp = ', or parallel fsdp' if world > 1 and tc.parallel == 'ddp' else ''
-        raise ValueError(f"max_seq_len={mc.max_seq_len}, batch_size={tc.batch_size}: a training step needs about {est.total / 2**30:,.1f} GiB{per}, "
-                         f"more than the {have / 2**30:,.1f} GiB of {device.type}; lower max_seq_len or batch_size, or set activation_checkpointing true{fsdp}")
-    return est
+    if est.total <= have: return est
+    per = f" per rank ({tc.parallel}, {world} ranks)" if world > 1 else ''
+    fsdp = ', or parallel fsdp' if world > 1 and tc.parallel == 'ddp' else ''
+    gib = lambda b: f"{b / 2**30:,.1f} GiB"
+    states = est.weights + est.grads + est.optimizer + est.amp_weight_copies + est.overhead
+    if states > have:   # the model itself is too big: no batch or sequence length helps
+        raise ValueError(f"d_model={mc.d_model}, n_layers={mc.n_layers}, d_ff={mc.d_ff}, vocab_size={mc.vocab_size}: the weights, gradients and AdamW states "
+                         f"alone need about {gib(states)}{per}, more than the {gib(have)} of {device.type}; lower d_model, n_layers, d_ff or vocab_size{fsdp}")
+    raise ValueError(f"max_seq_len={mc.max_seq_len}, batch_size={tc.batch_size}: a training step needs about {gib(est.total)}{per}, "
+                     f"more than the {gib(have)} of {device.type}; lower max_seq_len or batch_size, or set activation_checkpointing true{fsdp}")

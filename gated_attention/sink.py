@@ -7,17 +7,19 @@ __all__ = ['BB_VARIANTS', 'BB_KEYS', 'bb_stats', 'train_bb', 'run_summary', 'bb_
            'bb_headline', 'bb_report', 'run_bb', 'plot_bb_curves', 'plot_bb_map', 'main']
 
 # %% ../nbs/08a_sink.ipynb
-import argparse, json, sys, time
+import json, sys, time
 from pathlib import Path
 import numpy as np
 import torch
-from .config import ModelConfig, atomic_write_text
+from .config import ModelConfig, atomic_write_text, read_json
 from .train_config import TrainConfig, load_config
 from .model import GatedTransformer, Hooks, collect
 from .data import ASSETS
 from .synthetic import BigramBackcopy, BBWindows, bb_valid, bb_losses, bigram_floor, bb_task
 from .train import lr_at, make_optimizer
 from .experiment import VARIANTS, mean_std, fmt
+from .checkpoint import _writable_ancestor
+from .ga_analyze import _OneLineParser
 
 # %% ../nbs/08a_sink.ipynb
 def _value_norms(model: GatedTransformer, out: list):
@@ -110,9 +112,12 @@ def _map(model, task, valid, L, n=48) -> dict:
     return dict(layer=L, seq=i, tokens=x[:n].tolist(), text=task.decode(x[:n].tolist()), attn=np.round(a.numpy(), 4).tolist())
 
 # %% ../nbs/08a_sink.ipynb
+def _run_configs(mc, tc, variant, n_layers, seed):
+    "(ModelConfig, TrainConfig) of one run: the preset's, with the variant's gate, the depth and the seed."
+    return ModelConfig(**{**mc.to_dict(), 'n_layers': n_layers, **VARIANTS[variant]}), TrainConfig(**{**tc.__dict__, 'seed': seed})
+
 def _one_run(mc, tc, task, variant, n_layers, seed, every, valid):
-    mcv = ModelConfig(**{**mc.to_dict(), 'n_layers': n_layers, **VARIANTS[variant]})
-    tcv = TrainConfig(**{**tc.__dict__, 'seed': seed})
+    mcv, tcv = _run_configs(mc, tc, variant, n_layers, seed)
     t0 = time.perf_counter(); recs = train_bb(mcv, tcv, task, every, valid); dt = time.perf_counter() - t0
     s = dict(run_summary(recs), seconds=dt)
     out = dict(variant=variant, n_layers=n_layers, seed=seed, summary=s, curve=recs)
@@ -128,12 +133,23 @@ def _table(runs: list) -> list:
             for (L, v), ss in rows.items()]
 
 # %% ../nbs/08a_sink.ipynb
+def _run_file(f: Path) -> dict:
+    "The contents of run file `f`; a damaged or foreign file is a one-line error naming it."
+    again = 'move it away to train that run again'
+    try: d = read_json(f)
+    except ValueError as e: raise ValueError(f"{e}; {again}") from None
+    r = d.get('run')
+    ok = (isinstance(d.get('settings'), dict) and isinstance(r, dict) and isinstance(r.get('n_layers'), int) and r.get('variant') in VARIANTS
+          and isinstance(r.get('seed'), int) and isinstance(r.get('summary'), dict) and set(BB_KEYS) <= set(r['summary']))
+    if not ok: raise ValueError(f"{f} is not a run file of this experiment (damaged, or written by something else); {again}")
+    return d
+
 def _done_runs(folder: Path, settings: dict) -> dict:
     "Finished runs in `folder/runs/` made with `settings`: {(n_layers, variant, seed): run}."
     done = {}
     for f in sorted(folder.glob('runs/*.json')):
-        d = json.loads(f.read_text())
-        if d.get('settings') == settings: r = d['run']; done[(r['n_layers'], r['variant'], r['seed'])] = r
+        d = _run_file(f)
+        if d['settings'] == settings: r = d['run']; done[(r['n_layers'], r['variant'], r['seed'])] = r
     return done
 
 def _summary(folder: Path, settings: dict, task, valid) -> dict:
@@ -188,12 +204,14 @@ def run_bb(out, preset='bb', variants=None, layers=(1, 3), seeds: int = 3, every
            progress: bool = True) -> dict:
     "Train and measure every (depth, variant, seed) not yet in `out/runs/`; writes `out/summary.json` and `out/report.md`."
     mc, tc, task = bb_configs(preset, overrides)
-    variants = list(variants or BB_VARIANTS)
+    variants, layers = list(dict.fromkeys(variants or BB_VARIANTS)), list(dict.fromkeys(layers))   # given twice: one run
     bad = [v for v in variants if v not in VARIANTS]
     if bad: raise ValueError(f"unknown variant(s) {bad}; choose from {', '.join(VARIANTS)}")
-    out = Path(out)
+    for L in layers:
+        for v in variants: _run_configs(mc, tc, v, L, seeds - 1)    # every run's configuration is valid before any trains,
+    out = Path(out); _writable_ancestor(out)                          # --out can hold the results,
     settings = bb_settings(preset, overrides, mc, tc, task, every)
-    valid, t0, done = bb_valid(task, mc.max_seq_len, 64, n_batches=1)[0], time.perf_counter(), _done_runs(out, settings)
+    valid, t0, done = bb_valid(task, mc.max_seq_len, 64, n_batches=1)[0], time.perf_counter(), _done_runs(out, settings)   # and the run files are readable
     for L in layers:
         for v in variants:
             for seed in range(seeds):
@@ -241,8 +259,10 @@ def plot_bb_map(m: dict, ax=None, title: str = ''):
     return ax
 
 # %% ../nbs/08a_sink.ipynb
+_PROG = 'python -m gated_attention.sink'
+
 def _parse(argv):
-    p = argparse.ArgumentParser(prog='python -m gated_attention.sink', description='Bigram-Backcopy sink experiment')
+    p = _OneLineParser(prog=_PROG, description='Bigram-Backcopy sink experiment')
     p.add_argument('--out', default='runs/bb', help='output folder (summary.json, report.md)')
     p.add_argument('--preset', default='bb', help='preset name or JSON file')
     p.add_argument('--variants', default=','.join(BB_VARIANTS), help='comma-separated variant names')
@@ -252,18 +272,28 @@ def _parse(argv):
     return p.parse_args(argv)
 
 # %% ../nbs/08a_sink.ipynb
+def _layers(s: str) -> tuple:
+    "The depths of `--layers`: comma-separated integers >= 1."
+    try: layers = tuple(int(x) for x in s.split(','))
+    except ValueError: layers = ()
+    if not layers or min(layers) < 1: raise ValueError(f"--layers {s!r}: give depths >= 1, comma-separated (e.g. 1,3)")
+    return layers
+
 def main(argv=None):
+    "Entry point of `python -m gated_attention.sink`."
     a = _parse(argv)
     try:
-        over = dict(kv.split('=', 1) for kv in a.set)
-        layers = tuple(int(x) for x in a.layers.split(','))
-        if a.seeds < 1 or a.every < 1 or min(layers) < 1: raise ValueError("--seeds, --every and --layers must be >= 1")
-    except ValueError as e:
-        print(f"error: {e if 'must' in str(e) else 'bad --set or --layers: ' + str(e)}", file=sys.stderr); sys.exit(2)
-    try: s = run_bb(a.out, a.preset, a.variants.split(','), layers, a.seeds, a.every, over)
-    except (ValueError, OSError) as e: print(f"error: {e}", file=sys.stderr); sys.exit(2)
-    cmd = 'python -m gated_attention.sink ' + ' '.join(sys.argv[1:] if argv is None else argv)
-    atomic_write_text(Path(a.out) / 'report.md', bb_report(s, cmd))
+        bad = [kv for kv in a.set if '=' not in kv]
+        if bad: raise ValueError(f"--set {bad[0]!r}: give KEY=VALUE, e.g. --set lr=0.01")
+        if a.seeds < 1 or a.every < 1: raise ValueError(f"--seeds and --every must be >= 1, got {a.seeds} and {a.every}")
+        s = run_bb(a.out, a.preset, a.variants.split(','), _layers(a.layers), a.seeds, a.every, dict(kv.split('=', 1) for kv in a.set))
+        cmd = f'{_PROG} ' + ' '.join(sys.argv[1:] if argv is None else argv)
+        atomic_write_text(Path(a.out) / 'report.md', bb_report(s, cmd))
+    except KeyboardInterrupt:
+        print(f"{_PROG}: interrupted; the finished runs are kept in {Path(a.out) / 'runs'}: the same command again trains the rest", file=sys.stderr)
+        sys.exit(130)
+    except (ValueError, OSError, RuntimeError) as e:
+        print(f"{_PROG}: error: {' '.join(str(e).split())}", file=sys.stderr); sys.exit(2)
     print(bb_report(s, cmd))
 
 if __name__ == '__main__' and Path(sys.argv[0]).name == 'sink.py': main()   # python -m gated_attention.sink

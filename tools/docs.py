@@ -1,6 +1,6 @@
 """Run each notebook once, as `nbdev_test` runs it, and make the documentation site from that run's outputs.
 
-    python tools/docs.py test [NOTEBOOK ...] [--n_workers N]  # the tests; each notebook that passes: a page in _proc/
+    python tools/docs.py test [NOTEBOOK ...] [--n_workers N] [--flags 'corpus']  # the tests; each notebook that passes: a page in _proc/
     python tools/docs.py render                              # smalldocs renders _proc/ into _docs/ (no Quarto needed)
     python tools/docs.py save NOTEBOOK ...                   # run notebooks and store their outputs in them
 
@@ -43,10 +43,10 @@ class KeepShell(CaptureShell):
 nbdev.test.CaptureShell = KeepShell
 
 
-def execute(fn: Path):
-    "Run notebook `fn` with nbdev's `test_nb`: (passed, seconds, the notebook as stored with this run's outputs, the shell)."
+def execute(fn: Path, flags: tuple = ()):
+    "Run notebook `fn` with nbdev's `test_nb` (`flags`: test flags to run, as `nbdev_test --flags`): (passed, seconds, the notebook as stored with this run's outputs, the shell)."
     KeepShell.last = None
-    ok, secs = nbdev.test.test_nb(fn, skip_flags=CFG.tst_flags.split(), basepath=CFG.config_path, do_print=True)
+    ok, secs = nbdev.test.test_nb(fn, skip_flags=CFG.tst_flags.split(), force_flags=list(flags), basepath=CFG.config_path, do_print=True)
     shell, ran = KeepShell.last or (None, None)
     if ran is None and secs: raise RuntimeError("nbdev's test_nb ran no KeepShell.run_all: tools/docs.py needs nbdev 2.4.7's test_nb")
     nb = read_nb(fn)
@@ -76,9 +76,9 @@ def make_page(nb, shell, order: int, pages: dict):
     write_nb(nb, PROC / pages[Path(nb.path_).name])
 
 
-def run_one(fn: Path, order: dict, pages: dict):
+def run_one(fn: Path, order: dict, pages: dict, flags: tuple = ()):
     "Test one notebook; if it passed, make its page (and the README, for the readme notebook)."
-    ok, secs, nb, shell = execute(fn)
+    ok, secs, nb, shell = execute(fn, flags)
     try:
         if ok and fn.name == CFG.readme_nb:
             import readme
@@ -90,7 +90,7 @@ def run_one(fn: Path, order: dict, pages: dict):
     return ok, secs
 
 
-def test(names: list, n_workers: int) -> int:
+def test(names: list, n_workers: int, flags: tuple = ()) -> int:
     fns = sorted(nbglob(CFG.nbs_path, as_path=True), key=lambda f: (f.name != CFG.readme_nb, f.name))
     if any(f.parent != CFG.nbs_path for f in fns): sys.exit(f"docs: notebooks in sub-folders are not supported: {fns}")
     pages = {f.name: _nbpath2html(Path(f.name)).with_suffix(".ipynb").name for f in fns}
@@ -101,7 +101,7 @@ def test(names: list, n_workers: int) -> int:
     shutil.copytree(CFG.nbs_path, PROC, ignore=shutil.ignore_patterns("*.ipynb", ".*", "_proc", "_docs"), dirs_exist_ok=True)
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // max(1, n_workers))))  # no oversubscribing
     with nbdev.test.working_directory(CFG.nbs_path):
-        res = parallel(run_one, todo, order={f.name: i for i, f in enumerate(fns)}, pages=pages, n_workers=n_workers, pause=0.01)
+        res = parallel(run_one, todo, order={f.name: i for i, f in enumerate(fns)}, pages=pages, flags=tuple(flags), n_workers=n_workers, pause=0.01)
     for f, (ok, secs) in sorted(zip(todo, res), key=lambda x: -x[1][1]): print(f"{'PASS' if ok else 'FAIL'}  {f.name:<26} {secs:5.0f}s")
     bad = [f.name for f, (ok, _) in zip(todo, res) if not ok]
     print(f"docs test: {len(todo) - len(bad)} notebook(s) passed, {len(bad)} failed{': ' + ' '.join(bad) if bad else ''}")
@@ -143,8 +143,9 @@ def main() -> int:
     p.add_argument("cmd", choices=["test", "render", "save"])
     p.add_argument("notebooks", nargs="*", help="test: only these (default: all); save: these")
     p.add_argument("--n_workers", type=int, default=2, help="notebooks run at once (test)")
+    p.add_argument("--flags", default="", help="test: space-separated test flags to run too, as `nbdev_test --flags` (e.g. 'corpus')")
     a = p.parse_args()
-    return test(a.notebooks, a.n_workers) if a.cmd == "test" else render() if a.cmd == "render" else save(a.notebooks)
+    return test(a.notebooks, a.n_workers, a.flags.split()) if a.cmd == "test" else render() if a.cmd == "render" else save(a.notebooks)
 
 
 if __name__ == "__main__":  # the workers need `run_one` from a module: IPython takes over `__main__` in them
