@@ -87,7 +87,7 @@ INT_MAX = 2**63 - 1   # every integer field fits an int64 (torch's index type)
 def _check_int(cfg, name, lo=1, hi=INT_MAX):
     v = getattr(cfg, name)
     if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
-        raise ValueError(f"{name}={v!r} must be an integer >= {lo}" + (f" and <= {hi}" if v > hi else ''))
+        raise ValueError(f"{name}={v!r} must be an integer >= {lo}" + (f" and <= {hi}" if isinstance(v, int) and v > hi else ''))
 
 def _check_pos_float(cfg, name, hi=math.inf):
     v = getattr(cfg, name)

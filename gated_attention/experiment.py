@@ -113,7 +113,7 @@ def _own_json(path: Path, ok, what: str) -> dict | None:
     if not (path.exists() or path.is_symlink()): return None
     try: d = read_json(path)
     except ValueError as e: raise ValueError(f"{e}; move it away or use another --out") from None
-    if not ok(d): raise ValueError(f"{path} is not {what} (ga_analyze's summary.json?); move it away or use another --out")
+    if not ok(d): raise ValueError(f"{path} is not {what} (another command's, such as ga_analyze's); move it away or use another --out")
     return d
 
 def _measurement(path: Path, run: dict) -> dict | None:
