@@ -25,7 +25,7 @@ from .model import GatedTransformer, position_nll
 from .data import Tokenizer, default_tokens, prepare_data, RandomWindows, SequentialWindows
 from .synthetic import is_bb, bb_task, BBWindows, bb_valid
 from .checkpoint import (RUN_FILES, Run, load_run, run_status, save_checkpoint, load_checkpoint, checkpoint_configs,
-                                        check_out_dir, claim_run_dir, deferred_signals, MetricsLog, read_metrics, truncate_metrics, rng_state, set_rng_state)
+                                        check_out_dir, claim_run_dir, MetricsLog, read_metrics, truncate_metrics, rng_state, set_rng_state)
 from .parallel import (Dist, setup_distributed, autocast_ctx, COMPILE_MIN_STEPS, use_compile, parallelize,
                                      is_sharded, full_state, load_full_state)
 from .memory import MemoryEstimate, estimate_memory, measure_cpu_peak, check_fits
@@ -131,13 +131,13 @@ def save_state(L: Loop, status: str = 'partial'):
         model, opt = SimpleNamespace(state_dict=lambda: msd), SimpleNamespace(state_dict=lambda: osd)
     else: model, opt = L.model, L.opt
     if not L.d.main: L.saved = (L.state['step'], status); return
-    try:
-        with deferred_signals():   # a signal during the save is handled once the save and its record are complete
-            save_checkpoint(L.out, model, opt, L.scaler, {**L.state, 'monitor': L.monitor.state(), 'world': L.d.world}, L.mc, L.tc, L.tok_sum, status)
-            L.saved = (L.state['step'], status); L.stop.saved_step = L.state['step']
+    before, L.stop.saved_step = L.stop.saved_step, L.state['step']   # save_checkpoint holds signals back until its files are whole
+    try: save_checkpoint(L.out, model, opt, L.scaler, {**L.state, 'monitor': L.monitor.state(), 'world': L.d.world}, L.mc, L.tc, L.tok_sum, status)
     except OSError as e:
+        L.stop.saved_step = before
         kept = f"checkpoint.pt still holds step {L.saved[0]}" if L.saved else 'no checkpoint was written yet'
         raise RuntimeError(f"could not save the checkpoint in {L.out} ({e.strerror or e}); {kept}") from None
+    L.saved = (L.state['step'], status)
 
 def take_step(L: Loop) -> tuple:
     "One optimiser step (skipped when its loss or gradient is not finite); returns (loss, grad norm, lr)."
