@@ -118,7 +118,6 @@ def load_config(config='cpu', overrides: dict | None = None) -> tuple[ModelConfi
         if not p.is_file() and (_presets_dir() / f'{config}.json').exists(): p = _presets_dir() / f'{config}.json'   # a folder named like a preset is not a config
         if not p.is_file(): raise FileNotFoundError(f"config {config!r} is neither a file nor a preset ({', '.join(list_presets())})")
         d, where = read_json(p), f'config {p}'
-    if not isinstance(d, dict): raise ValueError(f"{where} must be a JSON object {{...}}, not a {type(d).__name__}")
     mnames, tnames = {f.name for f in fields(ModelConfig)}, {f.name for f in fields(TrainConfig)}
     model_d, train_d = _section(d, 'model', where), _section(d, 'train', where)
     for k, v in d.items():
