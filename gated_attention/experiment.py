@@ -4,10 +4,10 @@
 
 # %% auto 0
 __all__ = ['VARIANTS', 'VARIANT_SETS', 'STABILITY_LRS', 'EXPERIMENT_PRESETS', 'HEADLINE', 'plan_runs', 'run_configs',
-           'check_identity', 'Interrupted', 'train_run', 'check_out', 'measure_run', 'uniform_sink', 'mean_std',
-           'aggregate', 'best_lr', 'fmt', 'table4', 'stability_table', 'diverged_runs', 'curves', 'plot_curves',
-           'plot_stability', 'sink_verdict', 'code_version', 'seed0_runs', 'experiment_report', 'run_experiment',
-           'main']
+           'check_identity', 'Interrupted', 'job_estimate', 'train_run', 'check_out', 'measure_run', 'uniform_sink',
+           'mean_std', 'aggregate', 'best_lr', 'fmt', 'table4', 'stability_table', 'diverged_runs', 'curves',
+           'plot_curves', 'plot_stability', 'sink_verdict', 'code_version', 'seed0_runs', 'experiment_report',
+           'run_experiment', 'main']
 
 # %% ../nbs/08_experiment.ipynb
 import argparse, json, math, statistics, sys, time
@@ -20,7 +20,7 @@ from .config import atomic_write_text, read_json
 from .data import Tokenizer, default_tokens, read_corpus
 from .train_config import load_config
 from .checkpoint import RUN_FILES, RunLock, load_run, load_checkpoint, checkpoint_configs, run_status
-from .train import train, eval_tokens
+from .train import train, eval_tokens, time_left, _hms
 from .guards import Aborted, one_line_warnings
 from .report import measure, render_figures, png_bytes, write_report, gate_label, comparison_table
 
@@ -95,7 +95,15 @@ class Interrupted(Exception):
     "A run of the experiment was stopped by a signal (after saving its checkpoint)."
     def __init__(self, signum): self.signum = signum; super().__init__(f'interrupted by signal {signum}')
 
-def train_run(run: dict, preset: str, out: Path, progress: bool = True) -> str:
+def job_estimate(later: int):
+    "`on_estimate` for the first run this command trains: one line with its time left and that of `later` more runs of its size."
+    def say(L, step_s: float):
+        left = time_left(L, step_s) + later * time_left(L, step_s, step=0)
+        tqdm.write(f"ga_experiment: {step_s:.2f} s a step: about {_hms(left)} to train the {later + 1} run{'s' * bool(later)} left, "
+                   f"then measuring them", file=sys.stderr)
+    return say
+
+def train_run(run: dict, preset: str, out: Path, progress: bool = True, on_estimate=None) -> str:
     "Train, resume or skip one planned run (a finished or diverged one is never retrained); returns what was done."
     mc, tc = run_configs(run, preset)
     folder = out / 'runs' / run['name']
@@ -103,7 +111,7 @@ def train_run(run: dict, preset: str, out: Path, progress: bool = True) -> str:
     st = run_status(folder)
     if st['status'] in ('finished', 'diverged'): return f"skipped ({st['status']})"
     resume = (folder / 'checkpoint.pt').exists()
-    res = train(mc, tc, folder, resume=resume, overwrite=not resume, progress=progress)
+    res = train(mc, tc, folder, resume=resume, overwrite=not resume, progress=progress, on_estimate=on_estimate)
     if res['status'] == 'interrupted': raise Interrupted(res['signal'])
     return ('resumed' if resume else 'trained') + (f"; diverged at step {res['diverged']['step']} (loss {res['diverged']['loss']:.4g})" if res['status'] == 'diverged' else '')
 
@@ -338,9 +346,11 @@ def run_experiment(preset: str = 'cpu', variants='default', seeds: int = 1, out=
     for r in runs: check_identity(out / 'runs' / r['name'], *run_configs(r, preset))   # every config valid and matching its folder, before anything is written
     out.mkdir(parents=True, exist_ok=True)
     with RunLock(out):
+        todo = [r for r in runs if run_status(out / 'runs' / r['name'])['status'] not in ('finished', 'diverged')]
         for i, run in enumerate(runs):
             if progress: print(f"[{i + 1}/{len(runs)}] {run['name']}: training", file=sys.stderr, flush=True)
-            done = train_run(run, preset, out, progress)
+            first = progress and todo and run is todo[0]   # the first run to train says how long the job will take
+            done = train_run(run, preset, out, progress, job_estimate(len(todo) - 1) if first else None)
             if progress or 'diverged' in done: print(f"[{i + 1}/{len(runs)}] {run['name']}: {done}", file=sys.stderr, flush=True)
         tok = Tokenizer.load()
         data = dict(tokenizer=tok, tokens=default_tokens('valid', progress=progress).tokens, paragraphs=read_corpus('valid'))
@@ -355,7 +365,7 @@ def main(argv=None):
     "Entry point of `ga_experiment`."
     p = argparse.ArgumentParser(prog='ga_experiment', description='Train gate variants side by side on the bundled corpus, then '
                                 'evaluate, analyse and write OUT/report.md, OUT/summary.json and figures. Re-running resumes.')
-    p.add_argument('--preset', default='cpu', choices=list(EXPERIMENT_PRESETS), help='size (default cpu: ~15 min on 2 cores)')
+    p.add_argument('--preset', default='cpu', choices=list(EXPERIMENT_PRESETS), help='size (default cpu: 10 to 50 min on 2 cores, by CPU; it prints its estimate after 4 steps)')
     p.add_argument('--variants', default='default', help=f"a set ({', '.join(VARIANT_SETS)}) or names: {', '.join(VARIANTS)}")
     p.add_argument('--seeds', type=int, default=1, help='seeds per variant (default 1)')
     p.add_argument('--lrs', default=None, help='comma-separated peak learning rates (default: the preset\'s; stability: 1e-3..8e-3)')

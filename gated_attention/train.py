@@ -116,6 +116,7 @@ class Loop:
     monitor: SpikeMonitor = None
     saved: tuple = None          # (step, status) of the last checkpoint written
     compile_s: float = None      # seconds of the first step of a compiled run (compilation included)
+    on_estimate: object = None   # called once as on_estimate(L, step_s) when the step time is measured (ga_experiment's whole-job estimate)
     def __post_init__(self):   # `wrapped or model` would call len() on a compiled module, which raises
         self.wrapped, self.monitor = self.model if self.wrapped is None else self.wrapped, self.monitor or SpikeMonitor(self.tc.spike_factor)
     @property
@@ -175,9 +176,9 @@ ETA_STEPS = 3   # steps timed for the estimate of the time left, after the first
 
 def _hms(s: float) -> str: return f"{s / 3600:.1f} h" if s >= 5400 else f"{s / 60:.0f} min" if s >= 90 else f"{s:.0f} s"
 
-def time_left(L: Loop, step_s: float) -> float:
-    "Seconds the rest of the run should take at `step_s` seconds a step: the steps left, and their validations (a forward is about 1/3 of a step)."
-    tc, s = L.tc, L.state['step']
+def time_left(L: Loop, step_s: float, step: int | None = None) -> float:
+    "Seconds the rest of the run should take from `step` (default: the current one) at `step_s` seconds a step: the steps left, and their validations (a forward is about 1/3 of a step)."
+    tc, s = L.tc, L.state['step'] if step is None else step
     ei = tc.eval_interval   # validations at each multiple of eval_interval, and at the last step
     evals = tc.max_steps // ei - s // ei + bool(tc.max_steps % ei) if ei else 1
     return (tc.max_steps - s) * step_s + evals * tc.eval_batches * step_s / (3 * tc.gradient_accumulation_steps)
@@ -203,7 +204,9 @@ def run_loop(L: Loop, progress: bool = True, stop_at: int | None = None) -> dict
             t0 = time.perf_counter(); loss, gn, lr = take_step(L); st['loss'] = loss
             if compiling: L.compile_s = time.perf_counter() - t0; bar.write(f'torch.compile: first step {L.compile_s:.0f} s (compilation included)', file=sys.stderr)
             times.append(time.perf_counter() - t0)
-            if len(times) == ETA_STEPS + 1 and st['step'] < tc.max_steps and progress and L.d.main: bar.write(_eta_line(L, times[1:]), file=sys.stderr)
+            if len(times) == ETA_STEPS + 1 and st['step'] < tc.max_steps and L.d.main:
+                if progress: bar.write(_eta_line(L, times[1:]), file=sys.stderr)
+                if L.on_estimate: L.on_estimate(L, float(np.median(times[1:])))
             if watch_loss(L.monitor, st, loss, gn, limit, tc.max_nonfinite):
                 st['diverged'] = dict(step=st['step'], loss=loss); status = 'diverged'; break
             if not (math.isfinite(loss) and math.isfinite(gn)): bar.update(); continue
@@ -281,8 +284,8 @@ def prepare_run(mc: ModelConfig, tc: TrainConfig, out: Path, resume: bool = Fals
 
 # %% ../nbs/05_train.ipynb
 def train(mc: ModelConfig, tc: TrainConfig, out, resume: bool = False, overwrite: bool = False,
-          progress: bool = True, stop_at: int | None = None) -> dict:
-    "Train `mc` under `tc` into run folder `out`; returns a summary (`status`: finished, interrupted or diverged)."
+          progress: bool = True, stop_at: int | None = None, on_estimate=None) -> dict:
+    "Train `mc` under `tc` into run folder `out`; returns a summary (`status`: finished, interrupted or diverged). `on_estimate`: see `Loop`."
     out = Path(out)
     with Stopper() as stop:
         stop.armed = False   # until the loop starts, a signal stops at once: nothing trained, nothing to save
@@ -295,7 +298,7 @@ def train(mc: ModelConfig, tc: TrainConfig, out, resume: bool = False, overwrite
             model = GatedTransformer(mc).to(d.device)
             wrapped = parallelize(model, tc, d)   # before the optimizer: under FSDP its parameters are the shards
             L = Loop(model, make_optimizer(model, tc, d.device.type), p.windows, p.valid_tokens, mc, tc, out, p.tok_sum, d=d, amp=autocast_ctx(tc, d.device), stop=stop,
-                     scaler=torch.amp.GradScaler('cuda') if tc.use_amp and tc.amp_dtype == 'fp16' else None, wrapped=wrapped)
+                     scaler=torch.amp.GradScaler('cuda') if tc.use_amp and tc.amp_dtype == 'fp16' else None, wrapped=wrapped, on_estimate=on_estimate)
             if p.ckpt is not None:
                 _restore(L, p.ckpt); p.ckpt = None
                 if d.main: truncate_metrics(out / 'metrics.jsonl', L.state['step'])
