@@ -56,17 +56,9 @@ def onednn_ok(*ts) -> bool:
     return (HAVE_ONEDNN and torch.backends.mkldnn.enabled and not torch.is_autocast_enabled('cpu')
             and all(t.device.type == 'cpu' and t.dtype == torch.float32 for t in ts))
 
-@torch.library.custom_op('gated_attention::onednn_mm_nt', mutates_args=())
-def _onednn_mm_nt(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    "a @ b.T by oneDNN; an opaque op to `torch.compile`, whose own lowering of it wants frozen weights."
-    return torch.ops.mkldnn._linear_pointwise(a, b, None, 'none', [], '')
-
-@_onednn_mm_nt.register_fake
-def _(a, b): return a.new_empty(a.shape[0], b.shape[0])
-
 def _dnnl_nt(a, b):
     "a @ b.T by oneDNN, for callers that have checked `onednn_ok`."
-    if torch.compiler.is_compiling(): return _onednn_mm_nt(a, b)
+    if torch.compiler.is_compiling(): return a @ b.t()   # compiled: the compiler's own GEMM (an opaque oneDNN op's fake kernel failed intermittently under Dynamo)
     return torch.ops.mkldnn._linear_pointwise(a, b, None, 'none', [], '')
 
 def mm_nt(a, b):
