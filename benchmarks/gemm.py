@@ -1,4 +1,4 @@
-"""fp32 GEMM throughput on the CPU: `torch.mm` (MKL) against oneDNN (`gated_attention.attention.mm_nt`), at the model's shapes.
+"""fp32 GEMM throughput on the CPU: `torch.mm` (MKL) against oneDNN (`gated_attention.kernels.mm_nt`), at the model's shapes.
 
 A benchmark, not a test. For each linear layer of the `train_step.py` model (and a square 2048²
 product) it times the three products of a training step, y = x Wᵀ, dx = g W and dW = gᵀ x, by
@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from gated_attention.config import atomic_write_text
-from gated_attention.attention import mm_nt, weight_grad, HAVE_ONEDNN
+from gated_attention.kernels import mm_nt, weight_grad, HAVE_ONEDNN
 from gated_attention.model import linear_cross_entropy, LCE_CHUNK_LOGITS
 import train_step as ts
 
@@ -47,10 +47,7 @@ def interleave(thunks: dict, rounds: int) -> dict:
 def loss_thunks(M, K, N) -> dict:
     "{(pieces, library): thunk}: forward and backward of `linear_cross_entropy` over M rows, in one piece or in its default chunks."
     h, w, y = torch.randn(M, K, requires_grad=True), (torch.randn(N, K) * 0.02).requires_grad_(), torch.randint(0, N, (M,))
-    def run(rows, onednn):
-        torch.backends.mkldnn.enabled = onednn
-        try: linear_cross_entropy(h, w, y, rows).backward()
-        finally: torch.backends.mkldnn.enabled = True
+    def run(rows, onednn): linear_cross_entropy(h, w, y, rows, mm=mm_nt if onednn else None).backward()
     return {(p, lib): (lambda r=r, o=lib == 'oneDNN': run(r, o)) for p, r in (('one piece', M), ('chunks', None)) for lib in ('MKL', 'oneDNN')}
 
 def main():

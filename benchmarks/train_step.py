@@ -2,13 +2,14 @@
 
 A benchmark, not a test. Times forward + backward + AdamW step in fp32 on the CPU, interleaving the
 models round-robin in one process (alternating the order each round) so that a busy shared machine
-slows all of them alike, and reports medians over rounds with their spread. In the same rounds it
-times a square fp32 matmul twice, by `torch.mm` (MKL) and by oneDNN, takes the faster as the
-machine's practical fp32 peak, and reports each model's share of it. A row with oneDNN turned off
-(`torch.backends.mkldnn.enabled = False`) shows how much of our speed is the GEMM library.
-Also reports torch.compile's compile time, the load average (how noisy the machine was), and the
-per-rank training memory under DDP and FSDP (from `estimate_memory`). Writes
-`benchmarks/results/train_step.json` and `.md`, which the docs show (nbs/03a_benchmark.ipynb).
+slows all of them alike, and reports medians over rounds with their spread. Rows: HF Llama; our
+plain model (no kernels); our model after `kernels.apply(model, 'auto')`, what a default run picks
+on this machine; each kernel alone; the G1 variants (auto); and our plain model under
+torch.compile. In the same rounds it times a square fp32 matmul by `torch.mm` (MKL) and by oneDNN
+and takes the faster as the machine's practical fp32 peak. Prints the CPU (`lscpu` model name,
+AVX-512, AMX) with the results: every ratio here depends on it. Also reports torch.compile's
+compile time, the load average, and the per-rank training memory under DDP and FSDP
+(`estimate_memory`). Writes `benchmarks/results/train_step.json` and `.md` (nbs/03a_benchmark.ipynb).
 
     python benchmarks/train_step.py [--rounds 7] [--steps 3] [--threads 2] [--no-compile] [--adamw fused|default]
 """
@@ -21,6 +22,8 @@ import torch
 
 from gated_attention.config import ModelConfig, atomic_write_text
 from gated_attention.model import GatedTransformer
+from gated_attention import kernels
+from gated_attention.train_config import KERNEL_NAMES
 
 SHAPES = dict(vocab_size=8000, d_model=256, n_layers=4, n_heads=4, n_kv_heads=2, d_ff=688, max_seq_len=256)
 BATCH, SEQ = 8, 256
@@ -34,15 +37,17 @@ def hf_llama():
     m = LlamaForCausalLM._from_config(c, attn_implementation='sdpa')
     return m, lambda ids: m(input_ids=ids, labels=ids).loss
 
-def ours(compiled=False, onednn=True, **gate):
-    "Our model as the training loop calls it: loss only (`return_logits=False`), optionally torch.compile'd or without oneDNN."
+def ours(mode='plain', compiled=False, **gate):
+    "Our model as the training loop calls it: loss only (`return_logits=False`), with `kernels.apply(model, mode)`, optionally torch.compile'd."
     m = GatedTransformer(ModelConfig(**SHAPES, **gate))
+    m.kernel_report = kernels.apply(m, mode, tokens=BATCH * SEQ)
     f = torch.compile(m) if compiled else m
-    def loss(ids):
-        torch.backends.mkldnn.enabled = onednn    # read when the forward runs; decides the backward's products too
-        try: return f(ids, labels=ids, return_logits=False)[1]
-        finally: torch.backends.mkldnn.enabled = True
-    return m, loss
+    return m, lambda ids: f(ids, labels=ids, return_logits=False)[1]
+
+def cpu_name() -> str:
+    "The CPU as `lscpu` names it, with its AVX-512 and AMX flags."
+    m = kernels.machine()
+    return f"{m['cpu']} ({'AVX-512' if m['avx512f'] else 'no AVX-512'}{', AMX' if m['amx'] else ''})"
 
 def model_flops(m) -> float:
     "Matmul FLOPs of one training step: 6 x (params - input embedding) per token + causal attention (6 L T d per token)."
@@ -65,11 +70,13 @@ def memory_per_rank(world: int = 2) -> list[dict]:
 
 def run(a):
     torch.set_num_threads(a.threads); torch.manual_seed(0)
-    builders = {'HF LlamaForCausalLM (sdpa)': hf_llama, 'ours: baseline': ours,
-                'ours: G1 elementwise': lambda: ours(gate_position='G1'),
-                'ours: G1 headwise': lambda: ours(gate_position='G1', gate_type='headwise')}
-    builders['ours: baseline, oneDNN off (MKL matmuls)'] = lambda: ours(onednn=False)
-    if a.compile: builders['ours: baseline, torch.compile'] = lambda: ours(compiled=True)
+    print(f'CPU: {cpu_name()}, torch {torch.__version__}, {a.threads} threads', flush=True)
+    builders = {'HF LlamaForCausalLM (sdpa)': hf_llama, 'ours: plain (no kernels)': ours,
+                'ours: auto (the default)': lambda: ours('auto'),
+                'ours: G1 elementwise, auto': lambda: ours('auto', gate_position='G1'),
+                'ours: G1 headwise, auto': lambda: ours('auto', gate_position='G1', gate_type='headwise')}
+    for k in KERNEL_NAMES: builders[f'ours: {k} alone'] = (lambda k: lambda: ours(k))(k)
+    if a.compile: builders['ours: plain, torch.compile'] = lambda: ours(compiled=True)
     ids = torch.randint(0, SHAPES['vocab_size'], (BATCH, SEQ))
     models, first_step = {}, {}
     for name, build in builders.items():
@@ -106,7 +113,7 @@ def summarise(a, models, times, first_step, load):
     tok = BATCH * SEQ
     peak = 2 * a.peak_size ** 3 / min(statistics.median(times['matmul']), statistics.median(times['matmul oneDNN']))
     med = {k: statistics.median(v) for k, v in times.items()}
-    hf, base = 'HF LlamaForCausalLM (sdpa)', 'ours: baseline'
+    hf, base = 'HF LlamaForCausalLM (sdpa)', 'ours: auto (the default)'
     ratio = lambda num, den: [x / y for x, y in zip(times[num], times[den])]   # per-round ratios (same round, same load)
     rows = []
     for name, (m, _, _) in models.items():
@@ -115,7 +122,8 @@ def summarise(a, models, times, first_step, load):
                          step_ms_spread=[min(times[name]) * 1e3, max(times[name]) * 1e3], tokens_per_s=tok / med[name],
                          vs_hf_llama=statistics.median(vs_hf), vs_hf_llama_spread=[min(vs_hf), max(vs_hf)],
                          step_time_vs_our_baseline=statistics.median(vs_base), vs_baseline_spread=[min(vs_base), max(vs_base)],
-                         share_of_matmul_peak=model_flops(m) / med[name] / peak, first_step_s=first_step[name]))
+                         share_of_matmul_peak=model_flops(m) / med[name] / peak, first_step_s=first_step[name],
+                         kernels=kernels.summary(m.kernel_report) if hasattr(m, 'kernel_report') else ''))
     return rows, peak
 
 def main():
@@ -135,7 +143,7 @@ def main():
     import transformers
     cmd = (f'python benchmarks/train_step.py --rounds {a.rounds} --steps {a.steps} --threads {a.threads} --adamw {a.adamw}'
            + ('' if a.compile else ' --no-compile'))
-    meta = dict(command=cmd, hardware=f'{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, '
+    meta = dict(command=cmd, cpu=cpu_name(), hardware=f'{cpu_name()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, '
                                       f'transformers {transformers.__version__}, {a.threads} threads, fp32',
                 shapes=dict(SHAPES, batch=BATCH, seq=SEQ), rounds=a.rounds, steps_per_round=a.steps, adamw=a.adamw, commit=commit,
                 date=time.strftime('%Y-%m-%d %H:%M'), matmul_peak_gflops=peak / 1e9, peak_size=a.peak_size,
@@ -155,12 +163,15 @@ def markdown(meta, rows, mem) -> str:
           f"{meta['steps_per_round']} steps, batch {meta['shapes']['batch']} × seq {meta['shapes']['seq']} = {tok} tokens; "
           f"{meta['hardware']}; commit {meta['commit']}, {meta['date']}. Ratios are medians of per-round ratios "
           "(each round runs every model back to back), with their range over rounds.", '',
-          '| model | params | step (ms) [range] | tokens/s | × HF Llama [range] | step time vs our baseline [range] | share of matmul peak |',
+          '| model | params | step (ms) [range] | tokens/s | × HF Llama [range] | step time vs our default [range] | share of matmul peak |',
           '|---|---|---|---|---|---|---|']
     md += [f"| {r['model']} | {r['params']:,} | {r['median_step_ms']:.0f} [{r['step_ms_spread'][0]:.0f}–{r['step_ms_spread'][1]:.0f}] | "
            f"{r['tokens_per_s']:,.0f} | {r['vs_hf_llama']:.3f} [{r['vs_hf_llama_spread'][0]:.2f}–{r['vs_hf_llama_spread'][1]:.2f}] | "
            f"{r['step_time_vs_our_baseline']:.3f} [{r['vs_baseline_spread'][0]:.2f}–{r['vs_baseline_spread'][1]:.2f}] | "
            f"{r['share_of_matmul_peak']:.0%} |" for r in rows]
+    auto = next(r for r in rows if r['model'] == 'ours: auto (the default)')
+    md += ['', f"What `'auto'` picked on this CPU ({meta['cpu']}), gains as plain time ÷ kernel time per shape: {auto['kernels']}. "
+               "Another CPU picks differently: the ratios in this table hold for this CPU only."]
     comp = [r for r in rows if 'compile' in r['model']]
     md += ['', f"Matmul peak: a {meta['peak_size']}² fp32 matmul in the same rounds, by `torch.mm` (MKL) {g['matmul']:.0f} GFLOP/s "
                f"({mm['min']:.0f}–{mm['max']:.0f} ms) and by oneDNN {g['matmul oneDNN']:.0f} GFLOP/s ({dn['min']:.0f}–{dn['max']:.0f} ms); "

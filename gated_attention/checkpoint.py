@@ -45,7 +45,7 @@ def open_file(path, flags: int = os.O_RDONLY, own: bool = False) -> int:
     return fd
 
 # %% ../nbs/04b_checkpoint.ipynb
-RUN_FILES = ('config.json', 'model.safetensors', 'checkpoint.pt', 'metrics.jsonl')
+RUN_FILES = ('config.json', 'model.safetensors', 'checkpoint.pt', 'metrics.jsonl', 'kernels.json')
 LOCK_FILE = '.lock'
 
 def _owner(fd) -> str: return os.pread(fd, 200, 0).decode(errors='replace').strip() or 'an unknown process'

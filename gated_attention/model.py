@@ -14,15 +14,15 @@ import torch.nn.functional as F
 from torch import nn
 from .config import ModelConfig
 from .rope import RotaryEmbedding
-from .attention import GatedAttention, RMSNorm, KVCache, explicit_attention, Linear, mm_nt
+from .attention import GatedAttention, RMSNorm, KVCache, explicit_attention
 
 # %% ../nbs/03_model.ipynb
 class SwiGLU(nn.Module):
     "W2(SiLU(W1 x) * W3 x), with W1 and W3 fused into `w13`."
     def __init__(self, d_model: int, d_ff: int):
         super().__init__()
-        self.w13 = Linear(d_model, 2 * d_ff, bias=False)
-        self.w2 = Linear(d_ff, d_model, bias=False)
+        self.w13 = nn.Linear(d_model, 2 * d_ff, bias=False)
+        self.w2 = nn.Linear(d_ff, d_model, bias=False)
     def forward(self, x):
         a, b = self.w13(x).chunk(2, dim=-1)
         return self.w2(F.silu(a) * b)
@@ -32,7 +32,7 @@ class ReLUMLP(nn.Module):
     "W2(ReLU(W1 x)), no biases."
     def __init__(self, d_model: int, d_ff: int):
         super().__init__()
-        self.w1, self.w2 = Linear(d_model, d_ff, bias=False), Linear(d_ff, d_model, bias=False)
+        self.w1, self.w2 = nn.Linear(d_model, d_ff, bias=False), nn.Linear(d_ff, d_model, bias=False)
     def forward(self, x): return self.w2(F.relu(self.w1(x)))
 
 def make_norm(cfg: ModelConfig) -> nn.Module:
@@ -48,7 +48,7 @@ class MoE(nn.Module):
     def __init__(self, d_model: int, d_ff: int, n_experts: int, k: int):
         super().__init__()
         self.k, self.n_experts = k, n_experts
-        self.router = Linear(d_model, n_experts, bias=False)
+        self.router = nn.Linear(d_model, n_experts, bias=False)
         self.experts = nn.ModuleList(SwiGLU(d_model, d_ff) for _ in range(n_experts))
         self.aux_loss = None
 
@@ -86,37 +86,60 @@ class Block(nn.Module):
 # %% ../nbs/03_model.ipynb
 LCE_CHUNK_LOGITS = 2 ** 23   # logits per chunk of `linear_cross_entropy` (32 MiB in fp32): a chunk stays in cache
 
+def _mm_nt(a, b): return a @ b.t()
+
+def _lce_grads(h, w, labels, rows: int):
+    "(dL/dh, dL/dW) of the mean cross-entropy, by differentiable operations (for double backward), `rows` at a time."
+    keep = labels != -100
+    n, w, acc = keep.sum().clamp(min=1), w.to(h.dtype), torch.promote_types(h.dtype, torch.float32)
+    gh, gw = [], 0
+    for s in range(0, h.shape[0], rows):
+        hs, y = h[s:s + rows], labels[s:s + rows]
+        onehot = y[:, None] == torch.arange(w.shape[0], device=h.device)
+        p = ((torch.softmax((hs @ w.t()).to(acc), -1) - onehot.to(acc)) * (keep[s:s + rows, None].to(acc) / n)).to(h.dtype)
+        gh.append(p @ w); gw = gw + p.t() @ hs
+    return torch.cat(gh), gw
+
 class _LinearCrossEntropy(torch.autograd.Function):
-    "Mean cross-entropy of `h @ weight.T` against `labels` (-100 = ignored); gradients formed in forward, `rows` at a time."
+    "Mean cross-entropy of `h @ weight.T` against `labels` (-100 = ignored), `rows` at a time; first-order gradients formed in forward."
     @staticmethod
-    def forward(ctx, h, weight, labels, need_grad: bool, rows: int):
+    def forward(h, weight, labels, need_grad: bool, rows: int, mm):
         keep = labels != -100
         n, idx, w = keep.sum().clamp(min=1), labels.clamp(min=0)[:, None], weight.to(h.dtype)
         kept, acc = (keep.to(h.dtype) / n)[:, None], torch.promote_types(h.dtype, torch.float32)   # 1/n, 0 if ignored
         loss, ghs, gwt = 0, [], None
         for s in range(0, h.shape[0], rows):
             hs, i = h[s:s + rows], idx[s:s + rows]
-            logits = mm_nt(hs, w).to(acc)                                          # (rows, V)
+            logits = mm(hs, w).to(acc)                                             # (rows, V)
             target, top = logits.gather(1, i), logits.amax(-1, keepdim=True)
             p = logits.sub_(top).exp_()                                            # in place: no second buffer
             total = p.sum(-1, keepdim=True)
             loss = loss + ((top + total.log() - target).squeeze(1) * keep[s:s + rows]).sum()  # log-sum-exp - target
             if not need_grad: continue
             p = p.div_(total).scatter_add_(1, i, torch.full_like(total, -1.0)).to(h.dtype)  # softmax - one-hot
-            ghs.append(mm_nt(p, w.t()))
-            part = mm_nt((hs * kept[s:s + rows]).t(), p.t())                      # dW^T (d, V): the long side last
+            ghs.append(mm(p, w.t()))
+            part = mm((hs * kept[s:s + rows]).t(), p.t())                          # dW^T (d, V): the long side last
             gwt = part.to(acc) if gwt is None else gwt.add_(part)                  # summed over chunks in fp32
-        if need_grad: ctx.save_for_backward(torch.cat(ghs).mul_(kept), gwt.t().to(h.dtype, memory_format=torch.contiguous_format))
-        return loss / n
-    @staticmethod
-    def backward(ctx, grad):
-        gh, gw = ctx.saved_tensors
-        return (gh * grad).to(gh.dtype), (gw * grad).to(gw.dtype), None, None, None
+        if not need_grad: return loss / n, h.new_empty(0), h.new_empty(0)
+        return loss / n, torch.cat(ghs).mul_(kept), gwt.t().to(weight.dtype, memory_format=torch.contiguous_format)
 
-def linear_cross_entropy(h, weight, labels, rows: int | None = None):
-    "`F.cross_entropy(h @ weight.T, labels, ignore_index=-100)` for h (N, d), weight (V, d), without storing the logits."
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        h, weight, labels, _, rows, _ = inputs
+        ctx.mark_non_differentiable(output[1], output[2])
+        ctx.save_for_backward(h, weight, labels, output[1], output[2]); ctx.rows = rows
+
+    @staticmethod
+    def backward(ctx, grad, *_):
+        h, weight, labels, gh, gw = ctx.saved_tensors
+        if torch.is_grad_enabled() or not gh.numel():   # a differentiated backward: recompute, differentiably
+            gh, gw = _lce_grads(h, weight, labels, ctx.rows)
+        return (gh * grad).to(h.dtype), (gw * grad).to(weight.dtype), None, None, None, None
+
+def linear_cross_entropy(h, weight, labels, rows: int | None = None, mm=None):
+    "`F.cross_entropy(h @ weight.T, labels, ignore_index=-100)` for h (N, d), weight (V, d), without storing the logits; `mm(a, b)` = a @ b.T."
     need = torch.is_grad_enabled() and (h.requires_grad or weight.requires_grad)
-    return _LinearCrossEntropy.apply(h, weight, labels, need, rows or max(1, LCE_CHUNK_LOGITS // weight.shape[0]))
+    return _LinearCrossEntropy.apply(h, weight, labels, need, rows or max(1, LCE_CHUNK_LOGITS // weight.shape[0]), mm or _mm_nt)[0]
 
 # %% ../nbs/03_model.ipynb
 class GatedTransformer(nn.Module):
@@ -129,8 +152,9 @@ class GatedTransformer(nn.Module):
         self.blocks = nn.ModuleList(Block(cfg, i) for i in range(cfg.n_layers))
         self.norm = make_norm(cfg)
         self.pos_embed = nn.Embedding(cfg.max_seq_len, cfg.d_model) if cfg.pos_embedding == 'learned' else None
-        self.lm_head = Linear(cfg.d_model, cfg.vocab_size, bias=False)
+        self.lm_head = nn.Linear(cfg.d_model, cfg.vocab_size, bias=False)
         if cfg.tie_embeddings: self.lm_head.weight = self.embed.weight
+        self.loss_mm = None   # a @ b.T for the chunked loss (None: the plain product); the kernels page may set a faster one
         self.init_weights()
 
     def forward(self, input_ids, labels=None, cache: KVCache | None = None, return_logits: bool = True):
@@ -142,7 +166,7 @@ class GatedTransformer(nn.Module):
         x = self.norm(x)
         if labels is None: return self.lm_head(x), None               # (B, T, vocab)
         shifted = F.pad(labels, (0, 1), value=-100)[:, 1:]            # position t predicts token t+1
-        if not return_logits: logits, loss = None, linear_cross_entropy(x.flatten(0, 1), self.lm_head.weight, shifted.flatten())
+        if not return_logits: logits, loss = None, linear_cross_entropy(x.flatten(0, 1), self.lm_head.weight, shifted.flatten(), mm=self.loss_mm)
         else:
             logits = self.lm_head(x)
             loss = F.cross_entropy(logits.flatten(0, 1).float(), shifted.flatten(), ignore_index=-100)

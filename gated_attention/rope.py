@@ -24,30 +24,13 @@ def rotate_half(x):
     return torch.cat([-x2, x1], dim=-1)
 
 # %% ../nbs/01_rope.ipynb
-def _rotate(x, cos, sin):
-    "x·cos + rotate_half(x)·sin on the first r = cos.shape[-1] channels, the rest copied; no concatenation of halves."
-    r, h = cos.shape[-1], cos.shape[-1] // 2
-    xr = x[..., :r]
-    out = xr * cos if r == x.shape[-1] else torch.cat([xr * cos, x[..., r:]], dim=-1)
-    out[..., :h].addcmul_(xr[..., h:], sin[..., :h], value=-1)   # first half:  x1·cos - x2·sin
-    out[..., h:r].addcmul_(xr[..., :h], sin[..., h:])            # second half: x2·cos + x1·sin
-    return out
-
-class _RoPE(torch.autograd.Function):
-    "The rotation with a hand-written backward: the transpose of a rotation is the rotation by minus the angle."
-    @staticmethod
-    def forward(ctx, x, cos, sin):
-        ctx.save_for_backward(cos, sin)
-        return _rotate(x, cos, sin)
-    @staticmethod
-    def backward(ctx, grad):
-        cos, sin = ctx.saved_tensors
-        return _rotate(grad, cos, -sin), None, None
-
 def apply_rope(x, cos, sin):
-    "Rotate the first `cos.shape[-1]` channels of `x` (B, T, H, hd) by the (T, r) tables; pass the rest through."
-    cos, sin = cos[:, None, :].to(x.dtype), sin[:, None, :].to(x.dtype)  # (T, 1, r): broadcast over heads
-    return _RoPE.apply(x, cos, sin)
+    "Rotate the first r = `cos.shape[-1]` channels of `x` (B, T, H, hd) by the (T, r) tables: x·cos + rotate_half(x)·sin; the rest pass through."
+    r = cos.shape[-1]
+    cos, sin = cos[:, None, :].to(x.dtype), sin[:, None, :].to(x.dtype)   # (T, 1, r): broadcast over heads
+    xr = x[..., :r]
+    y = xr * cos + rotate_half(xr) * sin
+    return y if r == x.shape[-1] else torch.cat([y, x[..., r:]], dim=-1)
 
 # %% ../nbs/01_rope.ipynb
 class RotaryEmbedding(nn.Module):

@@ -18,7 +18,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
-from .config import ModelConfig, read_json
+from .config import ModelConfig, read_json, atomic_write_text
 from .train_config import TrainConfig, list_presets, load_config
 from .attention import RMSNorm
 from .model import GatedTransformer, position_nll
@@ -26,8 +26,9 @@ from .data import Tokenizer, default_tokens, prepare_data, RandomWindows, Sequen
 from .synthetic import is_bb, bb_task, BBWindows, bb_valid
 from .checkpoint import (RUN_FILES, Run, load_run, run_status, save_checkpoint, load_checkpoint, checkpoint_configs,
                                         check_out_dir, claim_run_dir, MetricsLog, read_metrics, truncate_metrics, rng_state, set_rng_state)
-from .parallel import (Dist, setup_distributed, autocast_ctx, COMPILE_MIN_STEPS, use_compile, parallelize,
+from .parallel import (Dist, setup_distributed, autocast_ctx, use_compile, parallelize,
                                      is_sharded, full_state, load_full_state)
+from . import kernels
 from .memory import MemoryEstimate, estimate_memory, measure_cpu_peak, check_fits
 from .guards import SpikeMonitor, explode_limit, watch_loss, Aborted, Stopper, one_line_warnings
 
@@ -116,6 +117,8 @@ class Loop:
     monitor: SpikeMonitor = None
     saved: tuple = None          # (step, status) of the last checkpoint written
     compile_s: float = None      # seconds of the first step of a compiled run (compilation included)
+    compiled: bool = False       # is `wrapped` compiled (compile=true, or 'auto' once it paid)
+    kernels: dict = None         # `kernels.apply`'s report: what this process runs, and the measured gains
     on_estimate: object = None   # called once as on_estimate(L, step_s) when the step time is measured (ga_experiment's whole-job estimate)
     def __post_init__(self):   # `wrapped or model` would call len() on a compiled module, which raises
         self.wrapped, self.monitor = self.model if self.wrapped is None else self.wrapped, self.monitor or SpikeMonitor(self.tc.spike_factor)
@@ -132,6 +135,7 @@ def save_state(L: Loop, status: str = 'partial'):
         model, opt = SimpleNamespace(state_dict=lambda: msd), SimpleNamespace(state_dict=lambda: osd)
     else: model, opt = L.model, L.opt
     if not L.d.main: L.saved = (L.state['step'], status); return
+    if L.kernels is not None and L.saved is None: atomic_write_text(L.out / 'kernels.json', json.dumps(L.kernels, indent=1))   # with the first checkpoint
     before, L.stop.saved_step = L.stop.saved_step, L.state['step']   # save_checkpoint holds signals back until its files are whole
     try: save_checkpoint(L.out, model, opt, L.scaler, {**L.state, 'monitor': L.monitor.state(), 'world': L.d.world}, L.mc, L.tc, L.tok_sum, status)
     except OSError as e:
@@ -196,17 +200,26 @@ def run_loop(L: Loop, progress: bool = True, stop_at: int | None = None) -> dict
     bar = tqdm(total=tc.max_steps, initial=st['step'], disable=not (progress and L.d.main), desc='train', dynamic_ncols=True)
     log, timer, status, val_loss = MetricsLog(L.out / 'metrics.jsonl') if L.d.main else None, [time.perf_counter(), st['tokens']], 'finished', None
     times, L.stop.armed = [], True   # from here on a signal saves after the current step
+    auto = tc.compile == 'auto' and not L.compiled and L.d.world == 1 and not L.mc.n_experts   # decide once the first steps are timed
+    eager_s, compiled_at = None, None
     try:
         while st['step'] < tc.max_steps:
             if _stop_requested(L): status = 'interrupted'; break
-            compiling = L.compile_s is None and L.wrapped is not L.model and use_compile(L.mc, tc) and L.d.main
+            compiling = L.compile_s is None and L.compiled and L.d.main
             if compiling: bar.write('torch.compile: compiling the model in the first step', file=sys.stderr)
             t0 = time.perf_counter(); loss, gn, lr = take_step(L); st['loss'] = loss
-            if compiling: L.compile_s = time.perf_counter() - t0; bar.write(f'torch.compile: first step {L.compile_s:.0f} s (compilation included)', file=sys.stderr)
+            if compiling: L.compile_s = time.perf_counter() - t0; bar.write(f'torch.compile: first step {L.compile_s:.0f} s (compilation included)', file=sys.stderr); compiled_at = len(times)
             times.append(time.perf_counter() - t0)
+            if eager_s is not None and compiled_at is not None and len(times) == compiled_at + ETA_STEPS + 1:   # what compiling cost and gave, for next time
+                kernels.record_compile(L.mc, L.d.device, L.compile_s - eager_s, eager_s / float(np.median(times[compiled_at + 1:])))
             if len(times) == ETA_STEPS + 1 and st['step'] < tc.max_steps and L.d.main:
                 if progress: bar.write(_eta_line(L, times[1:]), file=sys.stderr)
                 if L.on_estimate: L.on_estimate(L, float(np.median(times[1:])))
+                if auto:
+                    eager_s = float(np.median(times[1:]))
+                    pays, line = kernels.compile_pays(L.mc, L.d.device, eager_s, tc.max_steps - st['step'])
+                    if progress: bar.write(line, file=sys.stderr)
+                    if pays: L.wrapped, L.compiled = torch.compile(L.model), True
             if watch_loss(L.monitor, st, loss, gn, limit, tc.max_nonfinite):
                 st['diverged'] = dict(step=st['step'], loss=loss); status = 'diverged'; break
             if not (math.isfinite(loss) and math.isfinite(gn)): bar.update(); continue
@@ -296,9 +309,14 @@ def train(mc: ModelConfig, tc: TrainConfig, out, resume: bool = False, overwrite
             if d.world > 1: dist.barrier()
             torch.manual_seed(tc.seed); np.random.seed(tc.seed); random.seed(tc.seed)
             model = GatedTransformer(mc).to(d.device)
+            say = (lambda s: print(s, file=sys.stderr)) if progress and d.main else None
+            if d.world > 1 and not d.main: dist.barrier()   # rank 0 measures the kernels (and caches them) alone; the others read its cache
+            report = kernels.apply(model, tc.kernels, tokens=tc.batch_size * mc.max_seq_len, log=say)
+            if d.world > 1 and d.main: dist.barrier()
             wrapped = parallelize(model, tc, d)   # before the optimizer: under FSDP its parameters are the shards
             L = Loop(model, make_optimizer(model, tc, d.device.type), p.windows, p.valid_tokens, mc, tc, out, p.tok_sum, d=d, amp=autocast_ctx(tc, d.device), stop=stop,
-                     scaler=torch.amp.GradScaler('cuda') if tc.use_amp and tc.amp_dtype == 'fp16' else None, wrapped=wrapped, on_estimate=on_estimate)
+                     scaler=torch.amp.GradScaler('cuda') if tc.use_amp and tc.amp_dtype == 'fp16' else None, wrapped=wrapped, on_estimate=on_estimate,
+                     compiled=use_compile(mc, tc), kernels=report)
             if p.ckpt is not None:
                 _restore(L, p.ckpt); p.ckpt = None
                 if d.main: truncate_metrics(out / 'metrics.jsonl', L.state['step'])
@@ -361,8 +379,6 @@ def main(argv=None):
         what = f" (loss {res['diverged']['loss']:.4g} at step {res['diverged']['step']})" if res['status'] == 'diverged' else ''
         print(f"ga_train: {res['status']}{what} at step {res['step']} ({res['tokens']:,} tokens) -> {a.out}")
     code = 0 if res['status'] == 'finished' else _EXIT.get(res['status'], 128 + (res['signal'] or 2))
-    if int(os.environ.get('WORLD_SIZE', 1)) > 1:   # torchrun: skip the interpreter's teardown, where gloo's threads
-        sys.stdout.flush(); sys.stderr.flush(); os._exit(code)   # sometimes abort ('terminate called without an active exception')
     if code: sys.exit(code)
 
 if __name__ == '__main__' and Path(sys.argv[0]).name == 'train.py': main()
