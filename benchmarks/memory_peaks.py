@@ -49,5 +49,5 @@ if __name__ == '__main__':
     elif mode == 'rank':
         print(json.dumps(rank(args[0], json.loads(args[1]) if len(args) > 1 else {})), flush=True)
         if int(os.environ.get('WORLD_SIZE', 1)) > 1:
-            import torch.distributed as dist; dist.barrier(); dist.destroy_process_group(); os._exit(0)   # gloo's teardown can abort
+            import torch.distributed as dist; dist.barrier(); dist.destroy_process_group()
     else: raise SystemExit(f"memory_peaks.py: mode {mode!r}: choose 'loss' or 'rank'")

@@ -23,7 +23,7 @@ def main():
     ap.add_argument('--out', default=str(Path(__file__).parent / 'results' / 'profile_step'))
     a = ap.parse_args()
     torch.set_num_threads(a.threads); torch.manual_seed(0)
-    builders = {'HF Llama': ts.hf_llama, 'ours, oneDNN off': lambda: ts.ours(onednn=False), 'ours': ts.ours}
+    builders = {'HF Llama': ts.hf_llama, 'ours, plain': ts.ours, 'ours, auto kernels': lambda: ts.ours('auto')}
     models = {}
     for n, b in builders.items():
         m, f = b(); m.train(); models[n] = (f, torch.optim.AdamW(m.parameters(), lr=1e-4))
@@ -41,7 +41,7 @@ def main():
     keys = sorted(set().union(*ms.values()), key=lambda k: -max(c[k] for c in ms.values()))[:a.top]
     names = list(models)
     md = [f"Self CPU time per step (ms, under the profiler) and calls per step, mean of {a.rounds} interleaved rounds; "
-          f"batch {ts.BATCH} × seq {ts.SEQ}, {platform.machine()}, {os.cpu_count()} cores, {a.threads} threads, fp32, "
+          f"batch {ts.BATCH} × seq {ts.SEQ}, {ts.cpu_name()}, {os.cpu_count()} cores, {a.threads} threads, fp32, "
           f"torch {torch.__version__}, default AdamW; {time.strftime('%Y-%m-%d %H:%M')}, load average {os.getloadavg()[0]:.1f}.", '',
           '| op | ' + ' | '.join(f'{n} ms (calls)' for n in names) + ' |', '|---|' + '---|' * len(names)]
     md += [f'| `{k[:60]}` | ' + ' | '.join(f'{ms[n][k]:.0f} ({calls[n][k]:.0f})' for n in names) + ' |' for k in keys]
