@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from gated_attention.config import atomic_write_text
-from gated_attention.kernels import mm_nt, weight_grad, HAVE_ONEDNN
+from gated_attention.kernels import mm_nt, weight_grad, HAVE_ONEDNN, machine
 from gated_attention.model import linear_cross_entropy, LCE_CHUNK_LOGITS
 import train_step as ts
 
@@ -74,7 +74,7 @@ def main():
     loss = [dict(library=lib, one_piece_ms=statistics.median(lt[('one piece', lib)]) * 1e3, chunks_ms=statistics.median(lt[('chunks', lib)]) * 1e3,
                  saved=statistics.median(1 - c / o for o, c in zip(lt[('one piece', lib)], lt[('chunks', lib)]))) for lib in ('MKL', 'oneDNN')]
     meta = dict(command=f'python benchmarks/gemm.py --rounds {a.rounds} --threads {a.threads}', date=time.strftime('%Y-%m-%d %H:%M'),
-                hardware=f'{platform.machine()}, {os.cpu_count()} CPU cores, torch {torch.__version__}, {a.threads} threads, fp32',
+                hardware=f"{machine()['cpu']} ({'AVX-512' if machine()['avx512f'] else 'no AVX-512'}{', AMX' if machine()['amx'] else ''}), {os.cpu_count()} CPU cores," f' torch {torch.__version__}, {a.threads} threads, fp32',
                 load_average=[min(load), max(load)])
     md = [f"fp32 GEMM, medians of {a.rounds} interleaved rounds, GFLOP/s [range]; {meta['hardware']}; {meta['date']}; "
           f"load average {min(load):.1f}–{max(load):.1f}. M = tokens (batch 8 × seq 256), K → N = the layer's input → output width.", '',
