@@ -20,6 +20,7 @@ from .train_config import KERNEL_NAMES
 from .rope import apply_rope, rope_tables
 from .attention import GatedAttention, RMSNorm, _causal_mask
 from .model import GatedTransformer, linear_cross_entropy
+from .data import default_cache_dir
 
 # %% ../nbs/04f_kernels.ipynb
 def machine() -> dict:
@@ -37,9 +38,8 @@ def machine() -> dict:
 def machine_key(m: dict | None = None) -> str: return ' | '.join(f'{k}={v}' for k, v in (m or machine()).items())
 
 def cache_file() -> Path:
-    "Where measured kernel and compile timings are cached."
-    root = os.environ.get('GATED_ATTENTION_CACHE') or Path(os.environ.get('XDG_CACHE_HOME') or Path.home() / '.cache') / 'gated_attention'
-    return Path(root) / 'kernels.json'
+    "Where measured kernel and compile timings are cached: beside the token caches (`data.default_cache_dir`)."
+    return default_cache_dir() / 'kernels.json'
 
 def read_cache() -> dict:
     try: d = json.loads(cache_file().read_text()); return d if isinstance(d, dict) else {}
