@@ -93,8 +93,8 @@ def _attend(self, q, k, v):
     T, S, rep = q.shape[2], k.shape[2], q.shape[1] // k.shape[1]
     if not self.explicit:
         mask = None if T == S or T == 1 else _causal_mask(T, S, q.device)
-        math = q.device.type == 'cpu' and torch.is_grad_enabled()   # CPU, recording autograd: the backend it can differentiate twice
-        with sdpa_kernel(SDPBackend.MATH) if math else nullcontext():
+        twice = q.device.type == 'cpu' and torch.is_grad_enabled()   # CPU, recording autograd: the backend it can differentiate twice
+        with sdpa_kernel(SDPBackend.MATH) if twice else nullcontext():
             return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None and T > 1,
                                                   enable_gqa=rep > 1)
     k, v = k.repeat_interleave(rep, 1), v.repeat_interleave(rep, 1)           # (B, H, S, hd)
