@@ -88,15 +88,18 @@ def _causal_mask(T, S, device):
     "(T, S) boolean mask: new query i (absolute position S-T+i) sees keys 0..S-T+i."
     return torch.ones(T, S, dtype=torch.bool, device=device).tril(diagonal=S - T)
 
+def _sdpa(q, k, v):
+    "Causal SDPA of q (B, H, T, hd) over k/v (B, Hkv, S, hd), with the mask new queries after a KV cache need; SDPA picks the backend."
+    T, S, rep = q.shape[2], k.shape[2], q.shape[1] // k.shape[1]
+    mask = None if T == S or T == 1 else _causal_mask(T, S, q.device)
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None and T > 1, enable_gqa=rep > 1)
+
 def _attend(self, q, k, v):
     "q (B, H, T, hd), k/v (B, Hkv, S, hd) -> (B, H, T, hd), causal."
-    T, S, rep = q.shape[2], k.shape[2], q.shape[1] // k.shape[1]
     if not self.explicit:
-        mask = None if T == S or T == 1 else _causal_mask(T, S, q.device)
         twice = q.device.type == 'cpu' and torch.is_grad_enabled()   # CPU, recording autograd: the backend it can differentiate twice
-        with sdpa_kernel(SDPBackend.MATH) if twice else nullcontext():
-            return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None and T > 1,
-                                                  enable_gqa=rep > 1)
+        with sdpa_kernel(SDPBackend.MATH) if twice else nullcontext(): return _sdpa(q, k, v)
+    T, S, rep = q.shape[2], k.shape[2], q.shape[1] // k.shape[1]
     k, v = k.repeat_interleave(rep, 1), v.repeat_interleave(rep, 1)           # (B, H, S, hd)
     scores = (q.float() @ k.float().transpose(-1, -2)) / math.sqrt(q.shape[-1])  # (B, H, T, S)
     scores = scores.masked_fill(~_causal_mask(T, S, q.device), float('-inf'))

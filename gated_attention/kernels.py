@@ -18,7 +18,7 @@ from torch import nn
 from .config import ModelConfig, atomic_write_text
 from .train_config import KERNEL_NAMES
 from .rope import apply_rope, rope_tables
-from .attention import GatedAttention, RMSNorm, _causal_mask
+from .attention import GatedAttention, RMSNorm, _sdpa
 from .model import GatedTransformer, linear_cross_entropy
 from .data import default_cache_dir
 
@@ -102,9 +102,7 @@ class FlashSDPA:
     kernel = 'flash_sdpa'
     def _attend(self, q, k, v):
         if self.explicit or q.device.type != 'cpu': return super()._attend(q, k, v)
-        T, S, rep = q.shape[2], k.shape[2], q.shape[1] // k.shape[1]
-        mask = None if T == S or T == 1 else _causal_mask(T, S, q.device)
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None and T > 1, enable_gqa=rep > 1)
+        y = _sdpa(q, k, v)
         if torch.compiler.is_compiling() or not y.requires_grad: return y
         _count('flash_sdpa'); return _FirstOrderOnly.apply(y, 'flash_sdpa')
 
