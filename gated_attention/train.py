@@ -29,6 +29,7 @@ from .checkpoint import (RUN_FILES, Run, load_run, run_status, save_checkpoint, 
 from .parallel import (Dist, setup_distributed, autocast_ctx, use_compile, parallelize,
                                      is_sharded, full_state, load_full_state)
 from . import kernels
+from .retrofit import saved_config, start_model
 from .memory import MemoryEstimate, estimate_memory, measure_cpu_peak, check_fits
 from .guards import SpikeMonitor, explode_limit, watch_loss, Aborted, Stopper, one_line_warnings
 
@@ -288,12 +289,13 @@ def prepare_run(mc: ModelConfig, tc: TrainConfig, out: Path, resume: bool = Fals
     ckpt = load_checkpoint(out / 'checkpoint.pt') if resuming else None
     if ckpt is not None: mc, tc = _check_resume(ckpt, mc, tc, tok, out, d.world)
     check_fits(mc, tc, d.device, d.world)   # arithmetic only: before any data is read or any tensor of the model's size made
+    start = start_model(mc, tc.init_from) if tc.init_from and ckpt is None else None   # a resumed run has its own weights
     if bb is None:
         train_tokens, valid_tokens = load_data(tc, tok, progress and d.main)
         check_lengths(mc, train_tokens, valid_tokens)
         windows = RandomWindows(train_tokens, mc.max_seq_len, tc.batch_size, tc.seed, d.rank, d.world)
     else: windows, valid_tokens = BBWindows(bb, mc.max_seq_len, tc.batch_size, tc.seed, d.rank, d.world), bb_valid(bb, mc.max_seq_len, tc.batch_size, tc.eval_batches)
-    return SimpleNamespace(mc=mc, tc=tc, d=d, resuming=resuming, tok_sum=tok.checksum, ckpt=ckpt, windows=windows, valid_tokens=valid_tokens)
+    return SimpleNamespace(mc=mc, tc=tc, d=d, resuming=resuming, tok_sum=tok.checksum, ckpt=ckpt, windows=windows, valid_tokens=valid_tokens, start=start)
 
 # %% ../nbs/05_train.ipynb
 def train(mc: ModelConfig, tc: TrainConfig, out, resume: bool = False, overwrite: bool = False,
@@ -308,7 +310,7 @@ def train(mc: ModelConfig, tc: TrainConfig, out, resume: bool = False, overwrite
         try:
             if d.world > 1: dist.barrier()
             torch.manual_seed(tc.seed); np.random.seed(tc.seed); random.seed(tc.seed)
-            model = GatedTransformer(mc).to(d.device)
+            model = (p.start if p.start is not None else GatedTransformer(mc)).to(d.device)   # init_from: the saved model (and its added gate)
             say = (lambda s: print(s, file=sys.stderr)) if progress and d.main else None
             if d.world > 1 and not d.main: dist.barrier()   # rank 0 measures the kernels (and caches them) alone; the others read its cache
             report = kernels.apply(model, tc.kernels, tokens=tc.batch_size * mc.max_seq_len, log=say)
@@ -344,8 +346,10 @@ def _parse(argv):
     return a, over
 
 def _configs(a, over):
-    "The (ModelConfig, TrainConfig) of a command line; on --resume without --config, the run's own."
+    "The (ModelConfig, TrainConfig) of a command line; on --resume without --config, the run's own; with --init_from and no --config, the saved model's shape."
     out = Path(a.out)
+    if a.config is None and not a.resume and over.get('init_from'):   # the saved model's shape, the cpu preset's training
+        return load_config(dict(model=saved_config(over['init_from']).to_dict(), train=asdict(load_config('cpu')[1])), over)
     if not (a.resume and a.config is None): return load_config(a.config or 'cpu', over)
     if (out / 'config.json').exists(): return load_config(read_json(out / 'config.json'), over)
     if (out / 'checkpoint.pt').exists(): return load_config(checkpoint_configs(load_checkpoint(out / 'checkpoint.pt')), over)

@@ -44,6 +44,7 @@ class TrainConfig:
     valid_data: str = ''                  # '' = bundled valid split, or the last 5% of `data`'s tokens
     tokenizer: str = 'default'            # 'default' (bundled 8k BPE) or a SentencePiece .model path
     parallel: Literal['ddp', 'fsdp'] = 'ddp'  # under torchrun: replicate the model on every rank (DDP) or shard it (FSDP2, gated_attention.parallel)
+    init_from: str = ''                   # '' = a fresh model; or a ga_train run folder or Hugging Face folder whose weights start this run (fresh optimiser and schedule; an ungated model gets this config's gate by gated_attention.retrofit.add_gate)
 
     def __post_init__(self):
         if isinstance(self.betas, list): self.betas = tuple(self.betas)
@@ -78,7 +79,8 @@ def _validate_train(c: TrainConfig):
     if not (isinstance(c.betas, tuple) and len(c.betas) == 2 and all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1 for b in c.betas)):
         raise ValueError(f"betas={c.betas!r} must be two numbers in [0, 1)")
     for n, what in (('data', "'default', 'bb...', or paths, folders or globs separated by commas"), ('valid_data', "'' or paths, folders or globs separated by commas"),
-                    ('tokenizer', "'default' or the path of a SentencePiece .model file")):
+                    ('tokenizer', "'default' or the path of a SentencePiece .model file"),
+                    ('init_from', "'' or the path of a run folder or Hugging Face folder")):
         if not isinstance(getattr(c, n), str): raise ValueError(f"{n}={getattr(c, n)!r} must be a string: {what}")
     if not (c.device in ('auto', 'cpu', 'cuda') or (isinstance(c.device, str) and c.device.startswith('cuda:') and c.device[5:].isdigit())):
         raise ValueError(f"device={c.device!r} is not allowed; choose one of 'auto', 'cpu', 'cuda', 'cuda:N'")
