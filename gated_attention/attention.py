@@ -16,11 +16,13 @@ from .config import ModelConfig
 from .rope import RotaryEmbedding, apply_rope
 
 # %% ../nbs/02_attention.ipynb
-def gate_shape(cfg: ModelConfig) -> tuple[int, int] | None:
-    "(heads, width) of the gate for `cfg`, broadcast against the gated tensor viewed as (B, T, heads, head_dim)."
+def gate_shape(cfg: ModelConfig, pos: str | None = None) -> tuple[int, int] | None:
+    "(heads, width) of the gate at `pos` (default: the config's one gate), broadcast against the gated tensor viewed as (B, T, heads, head_dim)."
     if not cfg.gated: return None
-    if cfg.gate_position == 'G5': return (1, cfg.d_model)
-    heads = {'G1': cfg.n_heads, 'G4': cfg.n_heads, 'G2': cfg.n_kv_heads, 'G3': cfg.n_kv_heads}[cfg.gate_position]
+    pos = pos or cfg.gate_position
+    if pos not in cfg.gate_positions: raise ValueError(f"gate_position={cfg.gate_position!r} has no single gate {pos!r}: give one of {cfg.gate_positions}")
+    if pos == 'G5': return (1, cfg.d_model)
+    heads = {'G1': cfg.n_heads, 'G4': cfg.n_heads, 'G2': cfg.n_kv_heads, 'G3': cfg.n_kv_heads}[pos]
     if cfg.gate_sharing == 'head_shared': heads = 1
     return (heads, cfg.head_dim if cfg.gate_type == 'elementwise' else 1)
 
@@ -55,13 +57,15 @@ class KVCache:
 
 # %% ../nbs/02_attention.ipynb
 class GatedAttention(nn.Module):
-    "Causal GQA with RoPE, optional QK-norm and an optional gate at G1-G5 (see `ModelConfig`)."
+    "Causal GQA with RoPE, optional QK-norm and optional gates at G1-G5 (see `ModelConfig`)."
     def __init__(self, cfg: ModelConfig, layer_idx: int = 0):
         super().__init__()
         self.cfg, self.layer_idx = cfg, layer_idx
         H, Hkv, hd, d = cfg.n_heads, cfg.n_kv_heads, cfg.head_dim, cfg.d_model
-        self.gshape = gate_shape(cfg)
-        gw = math.prod(self.gshape) if cfg.gated else 0
+        self.gshapes = {p: gate_shape(cfg, p) for p in cfg.gate_positions}    # one gate usually; 'G1+G2': two
+        self.gshape = next(iter(self.gshapes.values()), None)                # the first gate's shape
+        self.gate_widths = [math.prod(s) for s in self.gshapes.values()]
+        gw = sum(self.gate_widths)
         dependent = cfg.gated and cfg.gate_input == 'dependent'
         self.split_sizes = [H * hd, Hkv * hd, Hkv * hd, gw if dependent else 0]
         self.in_proj = nn.Linear(d, sum(self.split_sizes), bias=cfg.attention_bias)  # [q | k | v | gate logits]
@@ -112,21 +116,23 @@ GatedAttention._attend = _attend
 def _forward(self, x, rope, cache: KVCache | None = None):
     "x (B, T, d) -> (B, T, d)."
     c, (B, T, _) = self.cfg, x.shape
-    H, Hkv, hd, pos = c.n_heads, c.n_kv_heads, c.head_dim, c.gate_position
+    H, Hkv, hd = c.n_heads, c.n_kv_heads, c.head_dim
     q, k, v, g = self.in_proj(x).split(self.split_sizes, dim=-1)
     q, k, v = q.view(B, T, H, hd), k.view(B, T, Hkv, hd), v.view(B, T, Hkv, hd)
-    if c.gated: g = g.view(B, T, *self.gshape) if self.gate_vector is None else self.gate_vector.view(self.gshape)
-    if pos == 'G2': v = self.gate(v, g)
+    src = g if self.gate_vector is None else self.gate_vector                 # the gate logits, one block per position
+    gs = {p: t.view(B, T, *s) if self.gate_vector is None else t.view(s)
+          for (p, s), t in zip(self.gshapes.items(), src.split(self.gate_widths, -1))}
+    if 'G2' in gs: v = self.gate(v, gs['G2'])
     if self.q_norm is not None: q, k = self.q_norm(q), self.k_norm(k)   # QK-norm first: it would undo a G3/G4 gate
-    if pos == 'G3': k = self.gate(k, g)
-    if pos == 'G4': q = self.gate(q, g)
+    if 'G3' in gs: k = self.gate(k, gs['G3'])
+    if 'G4' in gs: q = self.gate(q, gs['G4'])
     q, k = self.rotate(q, rope), self.rotate(k, rope)
     q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)       # (B, H|Hkv, T, hd)
     if cache is not None: k, v = cache.update(self.layer_idx, k, v)           # (B, Hkv, S, hd)
     y = self._attend(q, k, v).transpose(1, 2)                                 # (B, T, H, hd)
-    if pos == 'G1': y = self.gate(y, g)
+    if 'G1' in gs: y = self.gate(y, gs['G1'])
     y = self.o_proj(y.reshape(B, T, H * hd))                                  # (B, T, d)
-    if pos == 'G5': y = self.gate(y.view(B, T, 1, c.d_model), g).view(B, T, c.d_model)
+    if 'G5' in gs: y = self.gate(y.view(B, T, 1, c.d_model), gs['G5']).view(B, T, c.d_model)
     return y
 
 GatedAttention.forward = _forward

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from fastcore.basics import patch
 
 # %% ../nbs/00_config.ipynb
-GatePosition = Literal['none', 'G1', 'G2', 'G3', 'G4', 'G5']
+GatePosition = Literal['none', 'G1', 'G2', 'G3', 'G4', 'G5']   # one gate; several are joined by '+' in this order: 'G1+G2'
 GateType = Literal['elementwise', 'headwise']
 GateSharing = Literal['head_specific', 'head_shared']
 GateActivation = Literal['sigmoid', 'silu', 'ns_sigmoid']
@@ -26,7 +26,7 @@ GateInput = Literal['dependent', 'independent']
 PosEmbedding = Literal['rope', 'learned']
 NormType = Literal['rmsnorm', 'layernorm']
 FFNType = Literal['swiglu', 'relu']
-_CHOICES = dict(gate_position=GatePosition, gate_type=GateType, gate_sharing=GateSharing,
+_CHOICES = dict(gate_type=GateType, gate_sharing=GateSharing,
                 gate_activation=GateActivation, gate_mode=GateMode, gate_input=GateInput,
                 pos_embedding=PosEmbedding, norm_type=NormType, ffn_type=FFNType)
 
@@ -50,7 +50,7 @@ class ModelConfig:
     sandwich_norm: bool = False      # extra RMSNorm on each sub-layer's output
     n_experts: int = 0               # 0 = dense SwiGLU FFN, else a top-k MoE
     n_experts_per_token: int = 2     # k of the top-k router (MoE only)
-    gate_position: GatePosition = 'none'        # where the gate acts
+    gate_position: str = 'none'                 # where the gate acts: 'none', G1..G5, or several joined by '+' ('G1+G2')
     gate_type: GateType = 'elementwise'         # per channel or per head
     gate_sharing: GateSharing = 'head_specific' # per head or shared by all heads
     gate_activation: GateActivation = 'sigmoid' # sigmoid, silu, ns_sigmoid = 0.5 + 0.5*sigmoid
@@ -76,11 +76,24 @@ class ModelConfig:
     @property
     def gated(self) -> bool: return self.gate_position != 'none'
 
+    @property
+    def gate_positions(self) -> tuple:
+        "The positions of the gates, in order: () for 'none', ('G1', 'G2') for 'G1+G2'."
+        return () if self.gate_position == 'none' else tuple(self.gate_position.split('+'))
+
 # %% ../nbs/00_config.ipynb
 def _check_choice(cfg, name):
     allowed = get_args(_CHOICES[name])
     v = getattr(cfg, name)
     if v not in allowed: raise ValueError(f"{name}={v!r} is not allowed; choose one of {', '.join(map(repr, allowed))}")
+
+def _check_gate_position(c):
+    "gate_position: 'none', one of G1..G5, or several of them joined by '+' in order, each once."
+    v, one = c.gate_position, get_args(GatePosition)[1:]
+    parts = v.split('+') if isinstance(v, str) else []
+    if not (v == 'none' or (parts and all(p in one for p in parts) and parts == sorted(set(parts), key=one.index))):
+        raise ValueError(f"gate_position={v!r} is not allowed; choose 'none', one of {', '.join(map(repr, one))}, "
+                         f"or several of them joined by '+', each once and in this order (e.g. 'G1+G2')")
 
 INT_MAX = 2**63 - 1   # every integer field fits an int64 (torch's index type)
 
@@ -106,6 +119,7 @@ def _validate(c: ModelConfig):
     for n in ('rope_theta', 'rope_fraction', 'embed_init_std'): _check_pos_float(c, n)
     _check_pos_float(c, 'norm_eps', hi=1.0)   # an epsilon, not a scale: 1e-6 .. 1e-5 in practice
     for n in ('tie_embeddings', 'qk_norm', 'sandwich_norm', 'attention_bias', 'norm_zero_centered'): _check_bool(c, n)
+    _check_gate_position(c)
     for n in _CHOICES: _check_choice(c, n)
     if c.n_heads % c.n_kv_heads:
         raise ValueError(f"n_heads={c.n_heads} must be divisible by n_kv_heads={c.n_kv_heads} (grouped-query attention)")
@@ -115,9 +129,9 @@ def _validate(c: ModelConfig):
                          f"(head_dim={c.head_dim}); the rotated width head_dim*rope_fraction must be even and >= 2")
     if c.n_experts and c.n_experts_per_token > c.n_experts:
         raise ValueError(f"n_experts_per_token={c.n_experts_per_token} must be <= n_experts={c.n_experts}")
-    if c.gate_position == 'G5' and c.gate_type == 'headwise':
+    if 'G5' in c.gate_positions and c.gate_type == 'headwise':
         raise ValueError("gate_type='headwise' is not allowed at gate_position='G5' (o_proj output has no heads); use 'elementwise'")
-    if c.gate_position == 'G5' and c.gate_sharing == 'head_shared':
+    if 'G5' in c.gate_positions and c.gate_sharing == 'head_shared':
         raise ValueError("gate_sharing='head_shared' is not allowed at gate_position='G5' (o_proj output has no heads); use 'head_specific'")
     if c.ffn_type == 'relu' and c.n_experts:
         raise ValueError(f"ffn_type='relu' is not allowed with n_experts={c.n_experts} (experts are SwiGLU); use ffn_type='swiglu'")

@@ -36,6 +36,7 @@ VARIANTS = {  # name -> ModelConfig overrides
     'ns-sigmoid': dict(gate_position='G1', gate_activation='ns_sigmoid'),
     'silu': dict(gate_position='G1', gate_activation='silu'),
     'additive': dict(gate_position='G1', gate_mode='additive', gate_activation='silu'),
+    'G1+G2': dict(gate_position='G1+G2'),                                     # two gates: after SDPA and on the values
 }
 VARIANT_SETS = {'default': ['baseline', 'G1'],
                 'table': ['baseline', 'G1', 'G1-headwise', 'G2', 'head-shared', 'independent', 'ns-sigmoid'],

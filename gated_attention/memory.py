@@ -57,7 +57,7 @@ def _loss_bytes(mc: ModelConfig, tokens: int, a: int) -> int:
 def _block_activation_bytes(mc: ModelConfig, a: int) -> int:
     "Bytes saved for backward by one block, per token; `a` = bytes per activation element (2 under AMP, 4 in fp32)."
     d, q, kv, f = mc.d_model, mc.n_heads * mc.head_dim, mc.n_kv_heads * mc.head_dim, mc.d_ff
-    g = math.prod(gate_shape(mc)) if mc.gated else 0
+    g = sum(math.prod(gate_shape(mc, p)) for p in mc.gate_positions)   # gate logits per token, every gate
     attn = (4 * d + a * d            # norm input (fp32 residual) and the normalised input read by in_proj
             + a * (q + 2 * kv + g)   # in_proj output
             + a * (q + 2 * kv)       # q, k, v after QK-norm/RoPE, saved by SDPA

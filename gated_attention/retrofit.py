@@ -30,8 +30,8 @@ def _identity_scale(c: ModelConfig) -> float:
 @torch.no_grad()
 def _compensate(sd: dict, new: GatedTransformer, s: float):
     "Multiply, in state dict `sd`, the linear map after each layer's gated tensor by `s` (see the table above)."
-    c = new.cfg; pos = c.gate_position
-    for i, b in enumerate(new.blocks):
+    c = new.cfg
+    for (i, b), pos in ((ib, pos) for ib in enumerate(new.blocks) for pos in c.gate_positions):   # every gate its own map
         p, (nq, nk, nv, _) = f'blocks.{i}.attn.', b.attn.split_sizes
         rows = {'G2': slice(nq + nk, nq + nk + nv), 'G3': slice(nq, nq + nk), 'G4': slice(0, nq)}.get(pos)
         if pos == 'G1': sd[p + 'o_proj.weight'] *= s

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from .config import ModelConfig, atomic_write_text, read_json
-from .train_config import TrainConfig, load_config
+from .train_config import TrainConfig, load_config, field_overrides
 from .model import GatedTransformer, Hooks, collect, eval_mode
 from .attention import explicit_attention
 from .data import ASSETS
@@ -480,15 +480,16 @@ def plot_bb_map(m: dict, ax=None, title: str = ''):
 _PROG = 'python -m gated_attention.sink'
 
 def _parse(argv):
-    p = _OneLineParser(prog=_PROG, description='Bigram-Backcopy sink experiment')
+    p = _OneLineParser(prog=_PROG, description='Bigram-Backcopy sink experiment', epilog='Any ModelConfig/TrainConfig field can be set: --lr 0.01 --pos_embedding rope')
     p.add_argument('--out', default='runs/bb', help='output folder (summary.json, report.md)')
     p.add_argument('--preset', default='bb', help='preset name or JSON file')
     p.add_argument('--variants', default=','.join(BB_VARIANTS), help='comma-separated variant names')
     p.add_argument('--layers', default='1,3', help='comma-separated depths')
     p.add_argument('--seeds', type=int, default=3); p.add_argument('--every', type=int, default=50, help='steps between measurements')
     p.add_argument('--cap', type=int, default=10_000, help='train past max_steps until steady, at most this many steps (0: exactly max_steps)')
-    p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override a config field')
-    return p.parse_args(argv)
+    a, rest = p.parse_known_args(argv)
+    a.set = field_overrides(rest, p.error)   # any ModelConfig/TrainConfig field: --lr 0.01 --d_model 32
+    return a
 
 # %% ../nbs/08a_sink.ipynb
 def _layers(s: str) -> tuple:
@@ -502,11 +503,9 @@ def main(argv=None):
     "Entry point of `python -m gated_attention.sink`."
     a = _parse(argv)
     try:
-        bad = [kv for kv in a.set if '=' not in kv]
-        if bad: raise ValueError(f"--set {bad[0]!r}: give KEY=VALUE, e.g. --set lr=0.01")
         if a.seeds < 1 or a.every < 1: raise ValueError(f"--seeds and --every must be >= 1, got {a.seeds} and {a.every}")
         if a.cap < 0: raise ValueError(f"--cap must be >= 0 (0: train exactly max_steps), got {a.cap}")
-        s = run_bb(a.out, a.preset, a.variants.split(','), _layers(a.layers), a.seeds, a.every, dict(kv.split('=', 1) for kv in a.set), cap=a.cap)
+        s = run_bb(a.out, a.preset, a.variants.split(','), _layers(a.layers), a.seeds, a.every, a.set, cap=a.cap)
         cmd = f'{_PROG} ' + ' '.join(sys.argv[1:] if argv is None else argv)
         atomic_write_text(Path(a.out) / 'report.md', bb_report(s, cmd))
     except KeyboardInterrupt:

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 from .config import ModelConfig, read_json, atomic_write_text
-from .train_config import TrainConfig, list_presets, load_config
+from .train_config import TrainConfig, list_presets, load_config, field_overrides
 from .attention import RMSNorm
 from .model import GatedTransformer, position_nll
 from .data import Tokenizer, default_tokens, prepare_data, RandomWindows, SequentialWindows
@@ -338,12 +338,7 @@ def _parse(argv):
     ap.add_argument('--overwrite', action='store_true', help='replace an existing run in --out')
     ap.add_argument('--no-progress', action='store_true', help='no progress bars')
     a, rest = ap.parse_known_args(argv)
-    over = {}
-    while rest:
-        k = rest.pop(0)
-        if not k.startswith('--') or not rest: ap.error(f"expected '--field value' pairs, got {k!r}")
-        over[k[2:].replace('-', '_')] = rest.pop(0)
-    return a, over
+    return a, field_overrides(rest, ap.error)
 
 def _configs(a, over):
     "The (ModelConfig, TrainConfig) of a command line; on --resume without --config, the run's own; with --init_from and no --config, the saved model's shape."
