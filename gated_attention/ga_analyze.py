@@ -18,7 +18,7 @@ from torch import nn
 from .config import read_json
 from .data import Tokenizer, read_corpus, iter_documents
 from .checkpoint import LOCK_FILE, RunLock, load_run, lock_owner, remove_temporaries, run_contents
-from .report import measure, render_figures, report_markdown, write_report
+from .report import measure, render_figures, report_markdown, write_report, parse_quantize
 from .hf_checkpoint import check_checkpoint, short_error, some_names
 from .interop import MODEL_TYPES, config_from_hf, from_pretrained
 
@@ -201,6 +201,7 @@ def _parser():
     p.add_argument('--factors', default='1,2,4', help='extrapolation lengths in multiples of the training length (default 1,2,4)')
     p.add_argument('--lambada-n', type=int, default=100, help='last-word examples (default 100)')
     p.add_argument('--interventions', type=float, nargs='?', const=1.0, metavar='C', help='also force the gates to C (default 1)')
+    p.add_argument('--quantize', metavar='SPECS', help='also fake-quantize our models: wBITS[aBITS][-tensor|-channel] items, e.g. w8a8,w4a8 (loss change, input max and kurtosis per layer)')
     p.add_argument('--route', choices=['auto', 'ours', 'transformers'], default='auto', help='loader of Hugging Face folders: auto = by model_type (qwen3, qwen3_next: ours; others: transformers), no fallback')
     p.add_argument('--device', default='cpu'); p.add_argument('--dtype', choices=['auto', 'fp32', 'bf16', 'float32', 'bfloat16'], default='auto')
     p.add_argument('--quiet', action='store_true', help='no progress output')
@@ -230,6 +231,8 @@ def _parse(argv):
         if getattr(a, k) is not None and getattr(a, k) < (2 if k in ('seq_len', 'train_len') else 1):
             p.error(f"--{k.replace('_', '-')} must be >= {2 if k in ('seq_len', 'train_len') else 1}")
     _check_device(p, a.device)
+    try: a.quantize = parse_quantize(a.quantize) if a.quantize else None
+    except ValueError as e: p.error(str(e))
     a.models = models
     return a
 
@@ -341,7 +344,7 @@ def _measure_all(a, loaded, datas, say) -> tuple[dict, dict]:
         data = datas[info['tokenizer']]
         say(f"{name}: {sum(p.numel() for p in m.parameters()) / 1e6:.1f}M parameters, {info['route']} route, tokenizer {info['tokenizer']}")
         s, analyses[name] = measure(m, data, a.seq_len, a.n_seqs, a.eval_tokens, a.factors, a.lambada_n, not a.quiet,
-                                    train_len=info['train_len'], interventions=a.interventions)
+                                    train_len=info['train_len'], interventions=a.interventions, quantize=a.quantize)
         models[name] = dict(path=str(a.models[name]), route=info['route'], **s,
                             data=dict(text=data['text'], tokenizer=_describe_tokenizer(data['tokenizer'])))
     return models, analyses
@@ -363,7 +366,7 @@ def main(argv=None) -> int:
             models, analyses = _measure_all(a, loaded, datas, say)
             pngs, skipped = render_figures(models, analyses)
             settings = dict(seq_len=a.seq_len, train_len=a.train_len, n_seqs=a.n_seqs, eval_tokens=a.eval_tokens,
-                            factors=list(a.factors), lambada_n=a.lambada_n, interventions=a.interventions, device=a.device,
+                            factors=list(a.factors), lambada_n=a.lambada_n, interventions=a.interventions, quantize=[q[0] for q in a.quantize or []], device=a.device,
                             dtype=str(dtype).removeprefix('torch.'), text=a.text or 'the bundled valid split', skipped_figures=skipped)
             summary = dict(created=time.strftime('%Y-%m-%d %H:%M:%S'), seconds=round(time.perf_counter() - t0, 2),
                            settings=settings, models=models)
