@@ -151,7 +151,7 @@ def _layer_kinds(hf: dict, fmt: str, get, L: int):
             f"here; only checkpoints whose every layer uses the dense MLP (num_experts=0, or every layer listed in "
             f"mlp_only_layers) can be loaded")
     elif fmt == 'mistral':
-        w = get('sliding_window')
+        w = hf['sliding_window'] if 'sliding_window' in hf else get('sliding_window')   # null: no window (not the default 4096)
         if w is not None and w < get('max_position_embeddings'):
             raise ValueError(f"sliding_window={w} (below max_position_embeddings={get('max_position_embeddings')}): sliding-window "
                              f"attention is not supported (only full causal attention; a null sliding_window is)")
@@ -207,9 +207,10 @@ def config_from_hf(hf: dict, fmt: str | None = None, strict: bool = True) -> Mod
     theta, prf = _rope(hf, fmt, get)
     hd = get('head_dim') or get('hidden_size') // H
     rotary = int(hd * prf)                                # how transformers computes the rotated width
+    kv = hf['num_key_value_heads'] if fmt in ('llama', 'mistral') and 'num_key_value_heads' in hf else get('num_key_value_heads')   # Llama, Mistral: null = as many as query heads
     return ModelConfig(
         vocab_size=get('vocab_size'), d_model=get('hidden_size'), n_layers=L, n_heads=H,
-        n_kv_heads=get('num_key_value_heads') or H, head_dim=hd, d_ff=get('intermediate_size'),
+        n_kv_heads=kv or H, head_dim=hd, d_ff=get('intermediate_size'),
         max_seq_len=get('max_position_embeddings'), rope_theta=theta, rope_fraction=rotary / hd,
         norm_eps=float(get('rms_norm_eps')), tie_embeddings=bool(get('tie_word_embeddings')),
         qk_norm=bool(get('use_qk_norm')) if fmt == 'official' else fmt in ('qwen3', 'qwen3_next'),   # Llama and Mistral have none

@@ -15,24 +15,27 @@ from .model import GatedTransformer
 # %% ../nbs/09c_quantize.ipynb
 def quantize(x: torch.Tensor, bits: int, dim: int | None = None) -> torch.Tensor:
     "Symmetric fake quantization of `x` to `bits` bits: one scale for the tensor (`dim=None`) or one per index of `dim`; returns s * q."
+    if x.numel() == 0: return x                                                 # an expert that got no tokens
     qmax = 2 ** (bits - 1) - 1
     amax = x.abs().amax() if dim is None else x.abs().amax(dim=[d for d in range(x.dim()) if d != dim % x.dim()], keepdim=True)
-    s = amax.clamp(min=torch.finfo(x.dtype).tiny) / qmax
+    s = (amax / qmax).clamp(min=torch.finfo(x.dtype).tiny)                      # after the division: no underflow to 0 in bf16
     return (x / s).round().clamp(-qmax, qmax) * s
 
 # %% ../nbs/09c_quantize.ipynb
 class FakeQuantLinear(nn.Module):
-    "`nn.Linear` with `w_bits`-bit weights (per tensor or per output channel) and `a_bits`-bit dynamic per-tensor inputs (None: float inputs)."
+    "`nn.Linear` with `w_bits`-bit weights (per tensor or per output channel) and `a_bits`-bit dynamic inputs, one scale per token (None: float inputs)."
     def __init__(self, lin: nn.Linear, w_bits: int, a_bits: int | None, granularity: str = 'tensor'):
         super().__init__()
         with torch.no_grad(): self.weight = nn.Parameter(quantize(lin.weight, w_bits, None if granularity == 'tensor' else 0), requires_grad=False)
         self.bias = None if lin.bias is None else nn.Parameter(lin.bias.detach().clone(), requires_grad=False)
-        self.a_bits, self.record, self.stats = a_bits, False, []
+        self.a_bits, self.record, self.moments = a_bits, False, None
     def forward(self, x):
-        if self.record:
-            xf = x.detach().float().flatten(); z = (xf - xf.mean()) / xf.std().clamp(min=1e-12)
-            self.stats.append(dict(max_abs=xf.abs().max().item(), kurtosis=(z ** 4).mean().item()))
-        return F.linear(x if self.a_bits is None else quantize(x, self.a_bits), self.weight, self.bias)
+        if self.record and x.numel():                                          # n, sums of x, x^2, x^3, x^4 (float64) and max |x|, over calls
+            xf = x.detach().double().flatten()
+            m = torch.stack([xf.new_tensor(float(xf.numel())), xf.sum(), (xf ** 2).sum(), (xf ** 3).sum(), (xf ** 4).sum(), xf.abs().max()])
+            self.moments = m if self.moments is None else torch.cat([self.moments[:5] + m[:5], torch.maximum(self.moments[5:], m[5:])])
+        if self.a_bits is not None: x = quantize(x.reshape(-1, x.shape[-1]), self.a_bits, dim=0).view_as(x)   # one scale per token (row)
+        return F.linear(x, self.weight, self.bias)
 
 # %% ../nbs/09c_quantize.ipynb
 GRANULARITIES = ('tensor', 'channel')
@@ -52,11 +55,15 @@ def quantize_model(model: GatedTransformer, weight_bits: int = 8, act_bits: int 
     return q
 
 def quant_stats(model: GatedTransformer, tokens: torch.Tensor) -> list:
-    "Per quantized layer of a `quantize_model` copy, the max |x| and kurtosis of its input on `tokens`: a list of dicts with `layer` and `name`."
+    "Per quantized layer of a `quantize_model` copy, the max |x| and kurtosis of its input on `tokens` (over every call: MoE experts): dicts with `layer` and `name`."
     mods = [(i, n, m) for i, b in enumerate(model.blocks) for n, m in b.named_modules() if isinstance(m, FakeQuantLinear)]
-    for _, _, m in mods: m.record, m.stats = True, []
+    for _, _, m in mods: m.record, m.moments = True, None
     try:
         with torch.no_grad(): model(tokens)
     finally:
         for _, _, m in mods: m.record = False
-    return [dict(layer=i, name=n, **m.stats[0]) for i, n, m in mods]
+    def stats(mo):   # kurtosis E[(x - mu)^4] / var^2 from the raw moments
+        n, s1, s2, s3, s4, mx = mo.tolist(); mu = s1 / n; var = s2 / n - mu ** 2
+        m4 = s4 / n - 4 * mu * s3 / n + 6 * mu ** 2 * s2 / n - 3 * mu ** 4
+        return dict(max_abs=mx, kurtosis=m4 / max(var, 1e-300) ** 2)
+    return [dict(layer=i, name=n, **stats(m.moments)) for i, n, m in mods if m.moments is not None]   # an expert never called: no row

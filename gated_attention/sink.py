@@ -4,10 +4,10 @@
 
 # %% auto 0
 __all__ = ['INTERVENTIONS', 'SINK_ONSET', 'SLOPE_TOL', 'LATE', 'BB_VARIANTS', 'BB_KEYS', 'PROBE_BATCHES', 'bb_stats',
-           'head_terms', 'intervene', 'bb_probe', 'onset_step', 'late_slope', 'steady', 'train_bb', 'copy_head',
-           'run_summary', 'bb_configs', 'bb_settings', 'save_bb_run', 'probe_tokens', 'probe_run', 'bb_table',
-           'bb_seed_table', 'bb_headline', 'bb_report', 'run_bb', 'plot_bb_curves', 'plot_bb_seeds', 'plot_bb_map',
-           'main']
+           'check_probe', 'head_terms', 'intervene', 'bb_probe', 'onset_step', 'late_slope', 'steady', 'train_bb',
+           'copy_head', 'run_summary', 'bb_configs', 'bb_settings', 'save_bb_run', 'probe_tokens', 'probe_run',
+           'bb_table', 'bb_seed_table', 'bb_headline', 'bb_report', 'run_bb', 'plot_bb_curves', 'plot_bb_seeds',
+           'plot_bb_map', 'main']
 
 # %% ../nbs/08a_sink.ipynb
 import json, sys, time
@@ -20,7 +20,7 @@ from .train_config import TrainConfig, load_config, field_overrides
 from .model import GatedTransformer, Hooks, collect, eval_mode
 from .attention import explicit_attention
 from .data import ASSETS
-from .synthetic import BigramBackcopy, BBWindows, bb_valid, bb_losses, bigram_floor, bb_task
+from .synthetic import BigramBackcopy, BBWindows, bb_valid, bb_losses, bigram_floor, bigram_nll, bb_task
 from .train import lr_at, make_optimizer
 from .experiment import VARIANTS, mean_std, fmt
 from dataclasses import asdict
@@ -60,14 +60,18 @@ def bb_stats(model: GatedTransformer, task: BigramBackcopy, tokens: torch.Tensor
     return s
 
 # %% ../nbs/08a_sink.ipynb
+def check_probe(c: ModelConfig):
+    "Refuse, in one line, a gate the per-key decomposition cannot follow: it covers no gate, one multiplicative G1 gate, or one G2, G3 or G4 gate."
+    ok = not c.gated or (c.gate_position in ('G2', 'G3', 'G4') or (c.gate_position == 'G1' and c.gate_mode == 'multiplicative'))
+    if not ok: raise ValueError(f"gate_position={c.gate_position!r}, gate_mode={c.gate_mode!r}: the per-key decomposition covers no gate, "
+                                "one multiplicative G1 gate, or one G2, G3 or G4 gate")
+
 def _attn_parts(model: GatedTransformer, tokens: torch.Tensor) -> tuple[list, torch.Tensor]:
     """One explicit-attention forward; per layer a dict of `a` probabilities (B, H, T, S), `v` values as attended
     (B, T, H_kv, hd; after a G2 gate), `g` the G1 gate (broadcastable to (B, T, H, w)) or None, `y` the output
     projection's input (B, T, H, hd) and `out` its output (B, T, d); and the logits."""
     c = model.cfg; H, Hkv, hd = c.n_heads, c.n_kv_heads, c.head_dim
-    if c.gated and (c.gate_position not in ('G1', 'G2') or (c.gate_position == 'G1' and c.gate_mode != 'multiplicative')):
-        raise ValueError(f"gate_position={c.gate_position!r}, gate_mode={c.gate_mode!r}: the per-key decomposition covers no gate, "
-                         "a multiplicative G1 gate, or a G2 gate")
+    check_probe(c)
     P, lo, blocks = [dict() for _ in model.blocks], (H + Hkv) * hd, [b.attn for b in model.blocks]
     put = lambda k, f: lambda i, m, inp, o: P[i].__setitem__(k, f(inp, o))
     hooks = [Hooks([a.attn_probs for a in blocks], put('a', lambda inp, o: o)),
@@ -109,7 +113,7 @@ def intervene(model: GatedTransformer, kind: str, layer: int, head: int):
     if kind in ('mask_bos', 'all_bos'):
         def probs(m, inp, p):
             p = p.clone(); ph = p[:, head]                                            # (B, T, S), a view into p
-            if kind == 'mask_bos': ph[:, 1:, 0] = 0; ph[:, 1:] /= ph[:, 1:].sum(-1, keepdim=True)
+            if kind == 'mask_bos': ph[:, 1:, 0] = 0; ph[:, 1:] /= ph[:, 1:].sum(-1, keepdim=True).clamp(min=torch.finfo(ph.dtype).tiny)
             else: ph.zero_(); ph[..., 0] = 1
             return p
         hook, ctx = attn.attn_probs.register_forward_hook(probs), explicit_attention(model)
@@ -117,8 +121,10 @@ def intervene(model: GatedTransformer, kind: str, layer: int, head: int):
         if c.gate_position not in ('G1', 'G2') or c.gate_mode != 'multiplicative':
             raise ValueError(f"gate_one needs a multiplicative G1 or G2 gate; this model has gate_position={c.gate_position!r}")
         heads = attn.gshape[0]
-        gh = slice(None) if heads == 1 else head if c.gate_position == 'G1' else head // (c.n_heads // c.n_kv_heads)
-        def opened(m, inp, g): g = g.clone(); g[..., gh, :] = 1; return g
+        if c.gate_position == 'G2' and (c.n_heads > c.n_kv_heads or (heads == 1 and c.n_heads > 1)):
+            raise ValueError(f"gate_one on one head: this G2 gate serves {c.n_heads // heads} query heads at once")
+        def opened(m, inp, g):                                                  # G1: expand a shared gate to every head, open only `head`'s
+            g = g.expand(*g.shape[:-2], c.n_heads if c.gate_position == 'G1' else heads, g.shape[-1]).clone(); g[..., head, :] = 1; return g
         hook, ctx = attn.gate_scores.register_forward_hook(opened), nullcontext()
     else:
         def zeroed(m, inp): y = inp[0].clone(); y[..., head * hd:(head + 1) * hd] = 0; return (y,)
@@ -128,6 +134,10 @@ def intervene(model: GatedTransformer, kind: str, layer: int, head: int):
     finally: hook.remove()
 
 # %% ../nbs/08a_sink.ipynb
+def _one_head_gate(c: ModelConfig) -> bool:
+    "Can `gate_one` open the gate of one head alone?"
+    return c.gate_position != 'G2' or (c.n_heads == c.n_kv_heads and c.gate_sharing == 'head_specific')
+
 @torch.no_grad()
 def bb_probe(model: GatedTransformer, task: BigramBackcopy, tokens: torch.Tensor) -> dict:
     "Everything measured of a trained model on BB `tokens` (B, T): `bb_stats`, output norms, gated values, and interventions."
@@ -148,7 +158,7 @@ def bb_probe(model: GatedTransformer, task: BigramBackcopy, tokens: torch.Tensor
     clean, L, H = bb_losses(task, model(tokens)[0], tokens), model.cfg.n_layers, model.cfg.n_heads
     s['interventions'] = {}
     for kind in INTERVENTIONS:
-        if kind == 'gate_one' and not model.cfg.gated: continue
+        if kind == 'gate_one' and not (model.cfg.gated and _one_head_gate(model.cfg)): continue
         d = dict(bigram=[[None] * H for _ in range(L)], backcopy=[[None] * H for _ in range(L)])
         for l in range(L):
             for h in range(H):
@@ -223,7 +233,7 @@ def run_summary(run: dict, probe: dict) -> dict:
                 gate_bos=_hm(probe['gate_bos'][L]) if gated else None,
                 o_head_plain=at('o_head_plain'), o_head_trig=at('o_head_trig'), o_bos_frac=at('o_bos_plain') / at('o_head_plain'),
                 **{f'{k}_{loss}': iv[k][loss][L][h] if k in iv else None for k in INTERVENTIONS for loss in ('bigram', 'backcopy')},
-                backcopy=probe['backcopy'], bigram=probe['bigram'], seconds=run['seconds'])
+                backcopy=probe['backcopy'], bigram=probe['bigram'], seconds=run['seconds'], steady=run.get('steady'))
 
 # %% ../nbs/08a_sink.ipynb
 BB_VARIANTS = ['baseline', 'G1', 'G1-headwise', 'G2', 'ns-sigmoid', 'independent']
@@ -291,7 +301,7 @@ def _table(runs: list) -> list:
         row['seeds'] = {k: [s[k] for s in ss] for k in BB_KEYS}
         row['median'] = {k: _median(row['seeds'][k]) for k in BB_KEYS}
         row['n_sink'] = sum(s['sink'] > 0.5 for s in ss)
-        row['n_converged'] = sum(s['slope'] is not None and abs(s['slope']) < SLOPE_TOL for s in ss)
+        row['n_converged'] = sum(bool(s['steady']) if s.get('steady') is not None else s['slope'] is not None and abs(s['slope']) < SLOPE_TOL for s in ss)
         out.append(row)
     return out
 
@@ -307,12 +317,18 @@ def _run_file(f: Path) -> dict:
     if not ok: raise ValueError(f"{f} is not a run file of this experiment (damaged, or written by something else); {again}")
     return d
 
+def _same_settings(a: dict, b: dict) -> bool:
+    "Equal settings, a config field missing from one counting as its default (a field added to the library later changes no run)."
+    full = lambda s: dict({'cap': 0, **s}, model={**ModelConfig().to_dict(), **s.get('model', {})},
+                          train={**TrainConfig().__dict__, 'betas': list(TrainConfig().betas), **s.get('train', {})})
+    return full(a) == full(b)
+
 def _done_runs(folder: Path, settings: dict) -> dict:
     "Finished runs in `folder/runs/*/` made with `settings`: {(n_layers, variant, seed): run, with its folder as `path`}."
     done = {}
     for f in sorted(folder.glob('runs/*/run.json')):
         d = _run_file(f)
-        if d['settings'] == settings: r = d['run']; done[(r['n_layers'], r['variant'], r['seed'])] = dict(r, path=str(f.parent))
+        if _same_settings(d['settings'], settings): r = d['run']; done[(r['n_layers'], r['variant'], r['seed'])] = dict(r, path=str(f.parent))
     return done
 
 PROBE_BATCHES = 4   # validation batches of 64 sequences for the final probe (the curve uses the first)
@@ -333,7 +349,7 @@ def _summary(folder: Path, settings: dict, task, tokens) -> dict:
         pr = probe_run(r['path'], task, tokens); r['summary'] = run_summary(r, pr); r['probe'] = pr
         atomic_write_text(Path(r['path']) / 'probe.json', json.dumps(dict(summary=r['summary'], probe=pr)) + '\n')
         r['path'] = str(Path(r['path']).relative_to(folder))
-    return dict(settings=settings, bigram_floor=bigram_floor(task, tokens), table=_table(runs), runs=runs)
+    return dict(settings=settings, bigram_floor=bigram_floor(task, tokens), bigram_nll=bigram_nll(task, tokens), table=_table(runs), runs=runs)
 
 # %% ../nbs/08a_sink.ipynb
 _COLS = [('sink', 'attn on <s>, plain'), ('sink_trig', 'attn on <s>, trigger'), ('sink_peak', 'peak during training'),
@@ -389,8 +405,9 @@ def bb_report(summary: dict, command: str = '') -> str:
               f"{t['batch_size']} every step. Model: width {m['d_model']}, {m['n_heads']} head(s), FFN {m['ffn_type']} {m['d_ff']}, "
               f"{m['norm_type']}, {m['pos_embedding']} positions, embedding init std {m['embed_init_std']}. Training: AdamW "
               f"betas {tuple(t['betas'])}, lr {t['lr']:g} (min {t['min_lr']:g}, warm-up {t['warmup_steps']}), weight decay "
-              f"{t['weight_decay']:g}, {t['max_steps']} steps, measured every {s['every']}. Bigram-loss floor "
-              f"{summary['bigram_floor']:.3f}. Measured at each run's copy head (the head whose zeroed output raises the "
+              f"{t['weight_decay']:g}, at least {t['max_steps']} steps (until steady, at most {s.get('cap') or t['max_steps']}), measured every {s['every']}. "
+              f"Bigram loss of the bigram process itself on the probe's tokens {summary.get('bigram_nll', float('nan')):.3f} (its expectation, the floor, "
+              f"{summary['bigram_floor']:.3f}). Measured at each run's copy head (the head whose zeroed output raises the "
               f"backcopy loss most); converged: |late slope| < {SLOPE_TOL} per 100 steps over the last {LATE:.0%} of steps.", '']
     for d in depths:
         lines += [f"## {d} layer(s)", '', bb_seed_table(summary, d), '', bb_table(summary, d), '', '### Mechanisms', '',
@@ -398,6 +415,8 @@ def bb_report(summary: dict, command: str = '') -> str:
     return '\n'.join(lines)
 
 # %% ../nbs/08a_sink.ipynb
+_BB_TRAIN_FIELDS = {'batch_size', 'lr', 'min_lr', 'warmup_steps', 'max_steps', 'weight_decay', 'betas', 'grad_clip', 'seed', 'data', 'device'}
+
 def run_bb(out, preset='bb', variants=None, layers=(1, 3), seeds: int = 3, every: int = 50, overrides: dict | None = None,
            progress: bool = True, cap: int = 0) -> dict:
     "Train every (depth, variant, seed) not yet in `out/runs/` (a run folder each), probe every finished run; writes `out/summary.json` and `out/report.md`."
@@ -405,8 +424,10 @@ def run_bb(out, preset='bb', variants=None, layers=(1, 3), seeds: int = 3, every
     variants, layers = list(dict.fromkeys(variants or BB_VARIANTS)), list(dict.fromkeys(layers))   # given twice: one run
     bad = [v for v in variants if v not in VARIANTS]
     if bad: raise ValueError(f"unknown variant(s) {bad}; choose from {', '.join(VARIANTS)}")
+    unused = sorted(set(overrides or {}) & set(TrainConfig().__dict__) - _BB_TRAIN_FIELDS)
+    if unused: raise ValueError(f"--{unused[0]}: train_bb does not use it (it uses {', '.join(sorted(_BB_TRAIN_FIELDS))} of the TrainConfig fields)")
     for L in layers:
-        for v in variants: _run_configs(mc, tc, v, L, seeds - 1)    # every run's configuration is valid before any trains,
+        for v in variants: check_probe(_run_configs(mc, tc, v, L, seeds - 1)[0])   # every run's configuration is valid and can be probed before any trains,
     out = Path(out); _writable_ancestor(out)                          # --out can hold the results,
     settings = bb_settings(preset, overrides, mc, tc, task, every, cap)
     tokens, t0, done = probe_tokens(task, mc.max_seq_len), time.perf_counter(), _done_runs(out, settings)   # and the run files are readable
