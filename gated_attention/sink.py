@@ -113,7 +113,9 @@ def intervene(model: GatedTransformer, kind: str, layer: int, head: int):
     if kind in ('mask_bos', 'all_bos'):
         def probs(m, inp, p):
             p = p.clone(); ph = p[:, head]                                            # (B, T, S), a view into p
-            if kind == 'mask_bos': ph[:, 1:, 0] = 0; ph[:, 1:] /= ph[:, 1:].sum(-1, keepdim=True).clamp(min=torch.finfo(ph.dtype).tiny)
+            if kind == 'mask_bos':
+                ph[:, 1:, 0] = 0; den = ph[:, 1:].sum(-1, keepdim=True)
+                ph[:, 1:] = torch.where(den > 0, ph[:, 1:] / den, ph[:, 1:])     # a row whose every other weight underflowed to 0 stays 0
             else: ph.zero_(); ph[..., 0] = 1
             return p
         hook, ctx = attn.attn_probs.register_forward_hook(probs), explicit_attention(model)
@@ -454,18 +456,19 @@ _CURVE = dict(sink=lambda c, L, h: c['bos_plain'][L][h], sink_trig=lambda c, L, 
               bigram=lambda c, L, h: c['bigram'], r_ratio=lambda c, L, h: max(b / o for b, o in zip(c['r_bos'], c['r_other'])))
 
 def plot_bb_curves(summary: dict, n_layers: int = 1, keys=('sink', 'gate_plain', 'v_ratio', 'backcopy'), axs=None):
-    "Curves over steps at each run's copy head: one thin line per seed, the median over seeds thick, a colour per variant."
+    "Curves over steps at each run's copy head: one thin line per seed, the median over seeds (over the steps every seed trained) thick, a colour per variant."
     import matplotlib.pyplot as plt
     labels = dict(_COLS + _MECH); fig, axs = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2)) if axs is None else (None, axs)
     for i, v in enumerate(dict.fromkeys(r['variant'] for r in summary['runs'])):
         runs = [r for r in summary['runs'] if r['variant'] == v and r['n_layers'] == n_layers]
         if not runs: continue
-        steps = [c['step'] for c in runs[0]['curve']]
+        n = min(len(r['curve']) for r in runs)                                  # runs stop when steady: the median over the steps all have
+        steps = [c['step'] for c in runs[0]['curve'][:n]]
         for a, k in zip(np.atleast_1d(axs), keys):
             ys = [[_CURVE[k](c, r['summary']['copy_layer'], r['summary']['copy_head']) for c in r['curve']] for r in runs]
             if any(y is None for y in ys[0]): continue
-            for y in ys: a.plot(steps, y, color=f'C{i}', lw=0.6, alpha=0.35)
-            a.plot(steps, np.median(ys, 0), label=v, color=f'C{i}', lw=2); a.set_title(labels[k], fontsize=9); a.set_xlabel('step')
+            for r, y in zip(runs, ys): a.plot([c['step'] for c in r['curve']], y, color=f'C{i}', lw=0.6, alpha=0.35)
+            a.plot(steps, np.median([y[:n] for y in ys], 0), label=v, color=f'C{i}', lw=2); a.set_title(labels[k], fontsize=9); a.set_xlabel('step')
     for a in np.atleast_1d(axs): a.legend(fontsize=7)
     return fig
 
