@@ -68,7 +68,7 @@ def check_probe(c: ModelConfig):
 
 def _attn_parts(model: GatedTransformer, tokens: torch.Tensor) -> tuple[list, torch.Tensor]:
     """One explicit-attention forward; per layer a dict of `a` probabilities (B, H, T, S), `v` values as attended
-    (B, T, H_kv, hd; after a G2 gate), `g` the G1 gate (broadcastable to (B, T, H, w)) or None, `y` the output
+    (B, T, H_kv, hd; after a G2 gate), `g` the G1 gate (broadcastable to (B, T, H, w)) or None, `gate` the gate scores of any position, `y` the output
     projection's input (B, T, H, hd) and `out` its output (B, T, d); and the logits."""
     c = model.cfg; H, Hkv, hd = c.n_heads, c.n_kv_heads, c.head_dim
     check_probe(c)
@@ -84,7 +84,7 @@ def _attn_parts(model: GatedTransformer, tokens: torch.Tensor) -> tuple[list, to
     finally:
         for h in hooks: h.remove()
     for p in P:
-        g = p.pop('g', None)
+        g = p['gate'] = p.pop('g', None)                                      # the gate scores as computed
         if c.gate_position == 'G2': p['v'] = p['v'] * g if c.gate_mode == 'multiplicative' else p['v'] + g
         p['g'] = g if c.gate_position == 'G1' else None
     return P, logits
@@ -98,7 +98,7 @@ def head_terms(model: GatedTransformer, tokens: torch.Tensor) -> list:
         t0 = p['a'][..., 0].transpose(1, 2)[..., None] * p['v'][:, :1].repeat_interleave(rep, 2)   # a_i0 v_0: (B, T, H, hd)
         if p['g'] is not None: t0 = t0 * p['g']
         res.append(dict(head=torch.einsum('bthe,dhe->bthd', p['y'], W), bos=torch.einsum('bthe,dhe->bthd', t0, W), out=p['out'],
-                        v=p['v'], a=p['a'], g=p['g']))
+                        v=p['v'], a=p['a'], g=p['g'], gate=p['gate']))
     return res
 
 # %% ../nbs/08a_sink.ipynb
@@ -147,7 +147,8 @@ def bb_probe(model: GatedTransformer, task: BigramBackcopy, tokens: torch.Tensor
     trig, plain = task.masks(tokens)
     s.update({k: [] for k in ('o_head_plain', 'o_head_trig', 'o_bos_plain', 'o_bos_trig', 'o_all_plain', 'o_all_trig',
                               'v_bos_gated', 'v_other_gated', 'gate_bos')})
-    for t in head_terms(model, tokens):
+    terms = head_terms(model, tokens)
+    for t in terms:
         for part in ('head', 'bos'):
             n = t[part].norm(dim=-1)                                                   # (B, T, H)
             s[f'o_{part}_plain'].append(_mean(n, plain)); s[f'o_{part}_trig'].append(_mean(n, trig))
@@ -155,8 +156,7 @@ def bb_probe(model: GatedTransformer, task: BigramBackcopy, tokens: torch.Tensor
         vn = t['v'].norm(dim=-1).mean(-1)                                              # (B, T): mean over kv heads
         s['v_bos_gated'].append(vn[:, 0].mean().item()); s['v_other_gated'].append(vn[:, 1:].mean().item())
     if model.cfg.gated:                                                                # the gate at <s> itself, per gate head
-        g = collect(model, tokens, residual=False)['gates']
-        s['gate_bos'] = [(x[:, 0] if x.dim() == 4 else x[None]).float().mean(-1).mean(0).tolist() for x in g]
+        s['gate_bos'] = [(x[:, 0] if x.dim() == 4 else x[None]).float().mean(-1).mean(0).tolist() for x in (t['gate'] for t in terms)]
     clean, L, H = bb_losses(task, model(tokens)[0], tokens), model.cfg.n_layers, model.cfg.n_heads
     s['interventions'] = {}
     for kind in INTERVENTIONS:
