@@ -94,8 +94,8 @@ def saved_config(path) -> ModelConfig:
     try: return ModelConfig.from_json(d) if 'model' in d else config_from_hf(d)
     except ValueError as e: raise ValueError(f"init_from={str(path)!r}: {e}") from None
 
-def start_model(mc: ModelConfig, path) -> GatedTransformer:
-    "The model a run with `init_from=path` starts from (fp32, CPU, train mode): the saved one, with `mc`'s gate added if it has none."
+def start_model(mc: ModelConfig, path, gate_init: str = 'identity', seed: int = 0) -> GatedTransformer:
+    "The model a run with `init_from=path` starts from (fp32, CPU, train mode): the saved one, with `mc`'s gate added (by `add_gate(init=gate_init, seed=seed)`) if it has none."
     p = _folder(path); d = read_json(p / 'config.json')
     m = load_run(p, dtype=torch.float32).model if 'model' in d else from_pretrained(p, dtype=torch.float32)
     c = m.cfg
@@ -106,4 +106,4 @@ def start_model(mc: ModelConfig, path) -> GatedTransformer:
         if any(getattr(mc, k) != getattr(c, k) for k in GATE_FIELDS):
             raise ValueError(f"init_from={str(path)!r}: the saved model already has a gate (gate_position={c.gate_position!r}); keep its gate fields")
         return m.train()
-    return (add_gate(m, **{k: getattr(mc, k) for k in GATE_FIELDS}) if mc.gated else m).train()
+    return (add_gate(m, init=gate_init, seed=seed, **{k: getattr(mc, k) for k in GATE_FIELDS}) if mc.gated else m).train()

@@ -121,6 +121,7 @@ class Loop:
     compiled: bool = False       # is `wrapped` compiled (compile=true, or 'auto' once it paid)
     kernels: dict = None         # `kernels.apply`'s report: what this process runs, and the measured gains
     on_estimate: object = None   # called once as on_estimate(L, step_s) when the step time is measured (ga_experiment's whole-job estimate)
+    on_eval: object = None       # called as on_eval(L, val_loss) after each validation, and at step 0 of a fresh run (probes over steps)
     def __post_init__(self):   # `wrapped or model` would call len() on a compiled module, which raises
         self.wrapped, self.monitor = self.model if self.wrapped is None else self.wrapped, self.monitor or SpikeMonitor(self.tc.spike_factor)
     @property
@@ -204,6 +205,7 @@ def run_loop(L: Loop, progress: bool = True, stop_at: int | None = None) -> dict
     auto = tc.compile == 'auto' and not L.compiled and L.d.world == 1 and not L.mc.n_experts   # decide once the first steps are timed
     eager_s, compiled_at = None, None
     try:
+        if L.on_eval and st['step'] == 0 and L.d.main: L.on_eval(L, L.val())   # the model it starts from
         while st['step'] < tc.max_steps:
             if _stop_requested(L): status = 'interrupted'; break
             compiling = L.compile_s is None and L.compiled and L.d.main
@@ -225,6 +227,7 @@ def run_loop(L: Loop, progress: bool = True, stop_at: int | None = None) -> dict
                 st['diverged'] = dict(step=st['step'], loss=loss); status = 'diverged'; break
             if not (math.isfinite(loss) and math.isfinite(gn)): bar.update(); continue
             val_loss = _log(L, log, loss, gn, lr, timer)
+            if val_loss is not None and L.on_eval and L.d.main: L.on_eval(L, val_loss)
             bar.update(); bar.set_postfix(loss=f'{loss:.3f}', lr=f'{lr:.1e}', **({'val': f'{val_loss:.3f}'} if val_loss is not None else {}))
             if (tc.checkpoint_interval and st['step'] % tc.checkpoint_interval == 0) and st['step'] < tc.max_steps: save_state(L)
             if stop_at is not None and st['step'] >= stop_at: L.stop.signum = L.stop.signum or signal.SIGINT
@@ -289,7 +292,7 @@ def prepare_run(mc: ModelConfig, tc: TrainConfig, out: Path, resume: bool = Fals
     ckpt = load_checkpoint(out / 'checkpoint.pt') if resuming else None
     if ckpt is not None: mc, tc = _check_resume(ckpt, mc, tc, tok, out, d.world)
     check_fits(mc, tc, d.device, d.world)   # arithmetic only: before any data is read or any tensor of the model's size made
-    start = start_model(mc, tc.init_from) if tc.init_from and ckpt is None else None   # a resumed run has its own weights
+    start = start_model(mc, tc.init_from, tc.gate_init, tc.seed) if tc.init_from and ckpt is None else None   # a resumed run has its own weights
     if bb is None:
         train_tokens, valid_tokens = load_data(tc, tok, progress and d.main)
         check_lengths(mc, train_tokens, valid_tokens)
@@ -299,8 +302,8 @@ def prepare_run(mc: ModelConfig, tc: TrainConfig, out: Path, resume: bool = Fals
 
 # %% ../nbs/05_train.ipynb
 def train(mc: ModelConfig, tc: TrainConfig, out, resume: bool = False, overwrite: bool = False,
-          progress: bool = True, stop_at: int | None = None, on_estimate=None) -> dict:
-    "Train `mc` under `tc` into run folder `out`; returns a summary (`status`: finished, interrupted or diverged). `on_estimate`: see `Loop`."
+          progress: bool = True, stop_at: int | None = None, on_estimate=None, on_eval=None) -> dict:
+    "Train `mc` under `tc` into run folder `out`; returns a summary (`status`: finished, interrupted or diverged). `on_estimate`, `on_eval`: see `Loop`."
     out = Path(out)
     with Stopper() as stop:
         stop.armed = False   # until the loop starts, a signal stops at once: nothing trained, nothing to save
@@ -317,7 +320,7 @@ def train(mc: ModelConfig, tc: TrainConfig, out, resume: bool = False, overwrite
             if d.world > 1 and d.main: dist.barrier()
             wrapped = parallelize(model, tc, d)   # before the optimizer: under FSDP its parameters are the shards
             L = Loop(model, make_optimizer(model, tc, d.device.type), p.windows, p.valid_tokens, mc, tc, out, p.tok_sum, d=d, amp=autocast_ctx(tc, d.device), stop=stop,
-                     scaler=torch.amp.GradScaler('cuda') if tc.use_amp and tc.amp_dtype == 'fp16' else None, wrapped=wrapped, on_estimate=on_estimate,
+                     scaler=torch.amp.GradScaler('cuda') if tc.use_amp and tc.amp_dtype == 'fp16' else None, wrapped=wrapped, on_estimate=on_estimate, on_eval=on_eval,
                      compiled=use_compile(mc, tc), kernels=report)
             if p.ckpt is not None:
                 _restore(L, p.ckpt); p.ckpt = None

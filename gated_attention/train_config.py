@@ -45,6 +45,7 @@ class TrainConfig:
     tokenizer: str = 'default'            # 'default' (bundled 8k BPE) or a SentencePiece .model path
     parallel: Literal['ddp', 'fsdp'] = 'ddp'  # under torchrun: replicate the model on every rank (DDP) or shard it (FSDP2, gated_attention.parallel)
     init_from: str = ''                   # '' = a fresh model; or a ga_train run folder or Hugging Face folder whose weights start this run (fresh optimiser and schedule; an ungated model gets this config's gate by gated_attention.retrofit.add_gate)
+    gate_init: Literal['identity', 'random'] = 'identity'  # how init_from adds that gate: zero logits and the compensation that keeps the function, or N(0, 0.02^2) weights
 
     def __post_init__(self):
         if isinstance(self.betas, list): self.betas = tuple(self.betas)
@@ -75,6 +76,7 @@ def _validate_train(c: TrainConfig):
     for n in ('use_amp', 'activation_checkpointing'):
         if not isinstance(getattr(c, n), bool): raise ValueError(f"{n}={getattr(c, n)!r} must be true or false")
     if c.amp_dtype not in ('bf16', 'fp16'): raise ValueError(f"amp_dtype={c.amp_dtype!r} is not allowed; choose one of 'bf16', 'fp16'")
+    if c.gate_init not in ('identity', 'random'): raise ValueError(f"gate_init={c.gate_init!r} is not allowed; choose one of 'identity', 'random'")
     if c.parallel not in ('ddp', 'fsdp'): raise ValueError(f"parallel={c.parallel!r} is not allowed; choose one of 'ddp', 'fsdp'")
     if not (isinstance(c.betas, tuple) and len(c.betas) == 2 and all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 <= b < 1 for b in c.betas)):
         raise ValueError(f"betas={c.betas!r} must be two numbers in [0, 1)")
