@@ -56,6 +56,19 @@ class KVCache:
         return k, v
 
 # %% ../nbs/02_attention.ipynb
+@torch.no_grad()
+def _causal_mask(T, S, device):
+    "(T, S) boolean mask: new query i (absolute position S-T+i) sees keys 0..S-T+i."
+    return torch.ones(T, S, dtype=torch.bool, device=device).tril(diagonal=S - T)
+
+def _sdpa(q, k, v):
+    "Causal SDPA of q (B, H, T, hd) over k/v (B, Hkv, S, hd), with the mask new queries after a KV cache need; SDPA picks the backend."
+    T, S, rep = q.shape[2], k.shape[2], q.shape[1] // k.shape[1]
+    mask = None if T == S or T == 1 else _causal_mask(T, S, q.device)
+    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None and T > 1, enable_gqa=rep > 1)
+
+
+# %% ../nbs/02_attention.ipynb
 class GatedAttention(nn.Module):
     "Causal GQA with RoPE, optional QK-norm and optional gates at G1-G5 (see `ModelConfig`)."
     def __init__(self, cfg: ModelConfig, layer_idx: int = 0):
@@ -86,56 +99,39 @@ class GatedAttention(nn.Module):
         g = self.gate_scores(self.act(logits))
         return t * g if self.cfg.gate_mode == 'multiplicative' else t + g
 
-# %% ../nbs/02_attention.ipynb
-@torch.no_grad()
-def _causal_mask(T, S, device):
-    "(T, S) boolean mask: new query i (absolute position S-T+i) sees keys 0..S-T+i."
-    return torch.ones(T, S, dtype=torch.bool, device=device).tril(diagonal=S - T)
+    def _attend(self, q, k, v):
+        "q (B, H, T, hd), k/v (B, Hkv, S, hd) -> (B, H, T, hd), causal."
+        if not self.explicit:
+            twice = q.device.type == 'cpu' and torch.is_grad_enabled()   # CPU, recording autograd: the backend it can differentiate twice
+            with sdpa_kernel(SDPBackend.MATH) if twice else nullcontext(): return _sdpa(q, k, v)
+        T, S, rep = q.shape[2], k.shape[2], q.shape[1] // k.shape[1]
+        k, v = k.repeat_interleave(rep, 1), v.repeat_interleave(rep, 1)           # (B, H, S, hd)
+        scores = (q.float() @ k.float().transpose(-1, -2)) / math.sqrt(q.shape[-1])  # (B, H, T, S)
+        scores = scores.masked_fill(~_causal_mask(T, S, q.device), float('-inf'))
+        probs = self.attn_probs(scores.softmax(-1))                                 # rows sum to 1
+        return (probs @ v.float()).to(q.dtype)
 
-def _sdpa(q, k, v):
-    "Causal SDPA of q (B, H, T, hd) over k/v (B, Hkv, S, hd), with the mask new queries after a KV cache need; SDPA picks the backend."
-    T, S, rep = q.shape[2], k.shape[2], q.shape[1] // k.shape[1]
-    mask = None if T == S or T == 1 else _causal_mask(T, S, q.device)
-    return F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=mask is None and T > 1, enable_gqa=rep > 1)
-
-def _attend(self, q, k, v):
-    "q (B, H, T, hd), k/v (B, Hkv, S, hd) -> (B, H, T, hd), causal."
-    if not self.explicit:
-        twice = q.device.type == 'cpu' and torch.is_grad_enabled()   # CPU, recording autograd: the backend it can differentiate twice
-        with sdpa_kernel(SDPBackend.MATH) if twice else nullcontext(): return _sdpa(q, k, v)
-    T, S, rep = q.shape[2], k.shape[2], q.shape[1] // k.shape[1]
-    k, v = k.repeat_interleave(rep, 1), v.repeat_interleave(rep, 1)           # (B, H, S, hd)
-    scores = (q.float() @ k.float().transpose(-1, -2)) / math.sqrt(q.shape[-1])  # (B, H, T, S)
-    scores = scores.masked_fill(~_causal_mask(T, S, q.device), float('-inf'))
-    probs = self.attn_probs(scores.softmax(-1))                                 # rows sum to 1
-    return (probs @ v.float()).to(q.dtype)
-
-GatedAttention._attend = _attend
-
-# %% ../nbs/02_attention.ipynb
-def _forward(self, x, rope, cache: KVCache | None = None):
-    "x (B, T, d) -> (B, T, d)."
-    c, (B, T, _) = self.cfg, x.shape
-    H, Hkv, hd = c.n_heads, c.n_kv_heads, c.head_dim
-    q, k, v, g = self.in_proj(x).split(self.split_sizes, dim=-1)
-    q, k, v = q.view(B, T, H, hd), k.view(B, T, Hkv, hd), v.view(B, T, Hkv, hd)
-    src = g if self.gate_vector is None else self.gate_vector                 # the gate logits, one block per position
-    gs = {p: t.view(B, T, *s) if self.gate_vector is None else t.view(s)
-          for (p, s), t in zip(self.gshapes.items(), src.split(self.gate_widths, -1))}
-    if 'G2' in gs: v = self.gate(v, gs['G2'])
-    if self.q_norm is not None: q, k = self.q_norm(q), self.k_norm(k)   # QK-norm first: it would undo a G3/G4 gate
-    if 'G3' in gs: k = self.gate(k, gs['G3'])
-    if 'G4' in gs: q = self.gate(q, gs['G4'])
-    q, k = self.rotate(q, rope), self.rotate(k, rope)
-    q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)       # (B, H|Hkv, T, hd)
-    if cache is not None: k, v = cache.update(self.layer_idx, k, v)           # (B, Hkv, S, hd)
-    y = self._attend(q, k, v).transpose(1, 2)                                 # (B, T, H, hd)
-    if 'G1' in gs: y = self.gate(y, gs['G1'])
-    y = self.o_proj(y.reshape(B, T, H * hd))                                  # (B, T, d)
-    if 'G5' in gs: y = self.gate(y.view(B, T, 1, c.d_model), gs['G5']).view(B, T, c.d_model)
-    return y
-
-GatedAttention.forward = _forward
+    def forward(self, x, rope, cache: KVCache | None = None):
+        "x (B, T, d) -> (B, T, d)."
+        c, (B, T, _) = self.cfg, x.shape
+        H, Hkv, hd = c.n_heads, c.n_kv_heads, c.head_dim
+        q, k, v, g = self.in_proj(x).split(self.split_sizes, dim=-1)
+        q, k, v = q.view(B, T, H, hd), k.view(B, T, Hkv, hd), v.view(B, T, Hkv, hd)
+        src = g if self.gate_vector is None else self.gate_vector                 # the gate logits, one block per position
+        gs = {p: t.view(B, T, *s) if self.gate_vector is None else t.view(s)
+              for (p, s), t in zip(self.gshapes.items(), src.split(self.gate_widths, -1))}
+        if 'G2' in gs: v = self.gate(v, gs['G2'])
+        if self.q_norm is not None: q, k = self.q_norm(q), self.k_norm(k)   # QK-norm first: it would undo a G3/G4 gate
+        if 'G3' in gs: k = self.gate(k, gs['G3'])
+        if 'G4' in gs: q = self.gate(q, gs['G4'])
+        q, k = self.rotate(q, rope), self.rotate(k, rope)
+        q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)       # (B, H|Hkv, T, hd)
+        if cache is not None: k, v = cache.update(self.layer_idx, k, v)           # (B, Hkv, S, hd)
+        y = self._attend(q, k, v).transpose(1, 2)                                 # (B, T, H, hd)
+        if 'G1' in gs: y = self.gate(y, gs['G1'])
+        y = self.o_proj(y.reshape(B, T, H * hd))                                  # (B, T, d)
+        if 'G5' in gs: y = self.gate(y.view(B, T, 1, c.d_model), gs['G5']).view(B, T, c.d_model)
+        return y
 
 # %% ../nbs/02_attention.ipynb
 @contextmanager

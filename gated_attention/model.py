@@ -142,6 +142,10 @@ def linear_cross_entropy(h, weight, labels, rows: int | None = None, mm=None):
     return _LinearCrossEntropy.apply(h, weight, labels, need, rows or max(1, LCE_CHUNK_LOGITS // weight.shape[0]), mm or _mm_nt)[0]
 
 # %% ../nbs/03_model.ipynb
+GATE_SEED_OFFSET = 0x5DEECE66D   # the gate's generator: seed + this, so it never repeats another seed's shared weights
+
+
+# %% ../nbs/03_model.ipynb
 class GatedTransformer(nn.Module):
     "Decoder-only LM built from a `ModelConfig`; `forward(input_ids, labels=None, cache=None, return_logits=True) -> (logits, loss)`."
     def __init__(self, cfg: ModelConfig):
@@ -173,54 +177,43 @@ class GatedTransformer(nn.Module):
         if self.cfg.n_experts: loss = loss + MOE_AUX_COEF * torch.stack([b.ffn.aux_loss for b in self.blocks]).mean()
         return logits, loss
 
-# %% ../nbs/03_model.ipynb
-def _add_positions(self: GatedTransformer, x, start: int):
-    "x + the learned embedding of positions start..start+T-1 (`pos_embedding='learned'`)."
-    T, n = x.shape[1], self.pos_embed.num_embeddings
-    if start + T > n: raise ValueError(f"positions up to {start + T} exceed max_seq_len={n} of the learned position embedding")
-    return x + self.pos_embed(torch.arange(start, start + T, device=x.device))
+    def _add_positions(self, x, start: int):
+        "x + the learned embedding of positions start..start+T-1 (`pos_embedding='learned'`)."
+        T, n = x.shape[1], self.pos_embed.num_embeddings
+        if start + T > n: raise ValueError(f"positions up to {start + T} exceed max_seq_len={n} of the learned position embedding")
+        return x + self.pos_embed(torch.arange(start, start + T, device=x.device))
 
-GatedTransformer._add_positions = _add_positions
+    def init_weights(self, std: float = 0.02, seed: int | None = None):
+        """Initialise every parameter:
+        - `embed.weight` and `pos_embed.weight` (learned positions): N(0, cfg.embed_init_std), 0.02 by default
+        - `lm_head.weight` (when untied), `attn.in_proj.weight` (q, k, v and gate rows), `ffn.w13`, `ffn.w1`, `router`: N(0, std)
+        - `attn.o_proj.weight`, `ffn.w2.weight` (residual outputs): N(0, std / sqrt(2 * n_layers))
+        - `attn.gate_vector` (input-independent gates): N(0, std)
+        - every RMSNorm or LayerNorm weight: 1 (0 when `norm_zero_centered`: the norm scales by 1 + weight)
+        - biases (`attention_bias`): 0
+        Paired variants: the weights every variant shares come from a generator seeded with `seed` (default
+        `torch.initial_seed()`, what `torch.manual_seed` set), in the same order whatever the gate; what a gate
+        adds (the gate rows of `in_proj`, `gate_vector`) from a second one, seeded `seed + GATE_SEED_OFFSET`."""
+        seed = torch.initial_seed() if seed is None else seed
+        shared, gate = torch.Generator().manual_seed(seed), torch.Generator().manual_seed((seed + GATE_SEED_OFFSET) % 2 ** 63)
+        def normal(p, s, g=shared):
+            with torch.no_grad(): p.copy_(torch.randn(p.shape, generator=g) * s)
+        resid_std = std / math.sqrt(2 * self.cfg.n_layers)
+        for name, p in self.named_parameters():
+            if name.endswith('norm.weight'): (nn.init.zeros_ if self.cfg.norm_zero_centered else nn.init.ones_)(p)
+            elif name.endswith('.bias'): nn.init.zeros_(p)
+            elif name.endswith(('o_proj.weight', 'w2.weight')): normal(p, resid_std)
+            elif name in ('embed.weight', 'pos_embed.weight'): normal(p, self.cfg.embed_init_std)
+            elif name.endswith('gate_vector'): normal(p, std, gate)
+            elif name.endswith('attn.in_proj.weight'):
+                n = sum(self.blocks[0].attn.split_sizes[:3])           # q, k, v rows: shared; the rest: the gate's
+                normal(p[:n], std); normal(p[n:], std, gate)
+            else: normal(p, std)
 
-# %% ../nbs/03_model.ipynb
-GATE_SEED_OFFSET = 0x5DEECE66D   # the gate's generator: seed + this, so it never repeats another seed's shared weights
-
-def _init_weights(self: GatedTransformer, std: float = 0.02, seed: int | None = None):
-    """Initialise every parameter:
-    - `embed.weight` and `pos_embed.weight` (learned positions): N(0, cfg.embed_init_std), 0.02 by default
-    - `lm_head.weight` (when untied), `attn.in_proj.weight` (q, k, v and gate rows), `ffn.w13`, `ffn.w1`, `router`: N(0, std)
-    - `attn.o_proj.weight`, `ffn.w2.weight` (residual outputs): N(0, std / sqrt(2 * n_layers))
-    - `attn.gate_vector` (input-independent gates): N(0, std)
-    - every RMSNorm or LayerNorm weight: 1 (0 when `norm_zero_centered`: the norm scales by 1 + weight)
-    - biases (`attention_bias`): 0
-    Paired variants: the weights every variant shares come from a generator seeded with `seed` (default
-    `torch.initial_seed()`, what `torch.manual_seed` set), in the same order whatever the gate; what a gate
-    adds (the gate rows of `in_proj`, `gate_vector`) from a second one, seeded `seed + GATE_SEED_OFFSET`."""
-    seed = torch.initial_seed() if seed is None else seed
-    shared, gate = torch.Generator().manual_seed(seed), torch.Generator().manual_seed((seed + GATE_SEED_OFFSET) % 2 ** 63)
-    def normal(p, s, g=shared):
-        with torch.no_grad(): p.copy_(torch.randn(p.shape, generator=g) * s)
-    resid_std = std / math.sqrt(2 * self.cfg.n_layers)
-    for name, p in self.named_parameters():
-        if name.endswith('norm.weight'): (nn.init.zeros_ if self.cfg.norm_zero_centered else nn.init.ones_)(p)
-        elif name.endswith('.bias'): nn.init.zeros_(p)
-        elif name.endswith(('o_proj.weight', 'w2.weight')): normal(p, resid_std)
-        elif name in ('embed.weight', 'pos_embed.weight'): normal(p, self.cfg.embed_init_std)
-        elif name.endswith('gate_vector'): normal(p, std, gate)
-        elif name.endswith('attn.in_proj.weight'):
-            n = sum(self.blocks[0].attn.split_sizes[:3])           # q, k, v rows: shared; the rest: the gate's
-            normal(p[:n], std); normal(p[n:], std, gate)
-        else: normal(p, std)
-
-GatedTransformer.init_weights = _init_weights
-
-# %% ../nbs/03_model.ipynb
-def _num_params(self: GatedTransformer, exclude_embeddings: bool = False) -> int:
-    "Number of parameters (a tied embedding counted once); optionally without the token embedding."
-    n = sum(p.numel() for p in self.parameters())
-    return n - self.embed.weight.numel() if exclude_embeddings else n
-
-GatedTransformer.num_params = _num_params
+    def num_params(self, exclude_embeddings: bool = False) -> int:
+        "Number of parameters (a tied embedding counted once); optionally without the token embedding."
+        n = sum(p.numel() for p in self.parameters())
+        return n - self.embed.weight.numel() if exclude_embeddings else n
 
 # %% ../nbs/03_model.ipynb
 @contextmanager
