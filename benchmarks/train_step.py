@@ -9,7 +9,7 @@ torch.compile. In the same rounds it times a square fp32 matmul by `torch.mm` (M
 and takes the faster as the machine's practical fp32 peak. Prints the CPU (`lscpu` model name,
 AVX-512, AMX) with the results: every ratio here depends on it. Also reports torch.compile's
 compile time, the load average, and the per-rank training memory under DDP and FSDP
-(`estimate_memory`). Writes `benchmarks/results/train_step.json` and `.md` (nbs/03a_benchmark.ipynb).
+(`estimate_memory`). Writes `benchmarks/results/train_step.json` and `.md` (nbs/27_benchmark.ipynb).
 
     python benchmarks/train_step.py [--rounds 7] [--steps 3] [--threads 2] [--no-compile] [--adamw fused|default]
 """

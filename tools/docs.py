@@ -7,12 +7,16 @@
 `test` runs nbdev's own `test_nb` (its skip rules and environment) in parallel as `nbdev_test` does, except that
 execnb's shell keeps the notebook it ran; nbdev's docs processors (`FilterDefaults`) make the page, the `show_doc`
 cells run in that shell instead of a second one (`exec_show_docs`). The readme notebook's run also writes
-_proc/README/ (see tools/readme.py). With Quarto, `nbdev_docs` builds the site from the same _quarto.yml.
+_proc/README/ (see tools/readme.py). With Quarto, `nbdev_docs` builds the site from the same _quarto.yml; for
+smalldocs, whose pages are named as nbdev names them (`00_config.ipynb` -> `config.ipynb`), the sidebar's
+notebook globs are expanded into those names in _proc/_quarto.yml.
 """
 import argparse, os, re, shutil, sys, traceback
+from fnmatch import fnmatch
 from pathlib import Path
 
 import nbdev.test
+import yaml
 from execnb.nbio import mk_cell, read_nb, write_nb
 from execnb.shell import CaptureShell
 from fastcore.parallel import parallel
@@ -20,6 +24,8 @@ from nbdev.config import get_config
 from nbdev.doclinks import _nbpath2html, nbglob  # _nbpath2html: nbdev's page name, `00_config.ipynb` -> `config.html`
 from nbdev.process import NBProcessor
 from nbdev.processors import FilterDefaults, add_show_docs, exec_show_docs, populate_language
+
+import readme
 
 CFG = get_config()
 PROC = CFG.config_path / "_proc"
@@ -80,14 +86,23 @@ def run_one(fn: Path, order: dict, pages: dict, flags: tuple = ()):
     "Test one notebook; if it passed, make its page (and the README, for the readme notebook)."
     ok, secs, nb, shell = execute(fn, flags)
     try:
-        if ok and fn.name == CFG.readme_nb:
-            import readme
-            readme.write(PROC / "README", *readme.to_markdown(nb))
+        if ok and fn.name == CFG.readme_nb: readme.write(PROC / "README", *readme.to_markdown(nb))
         if ok: make_page(nb, shell, order[fn.name], pages)
     except Exception:
         ok = False
         print(f"docs: the page of {fn.name} failed:\n{traceback.format_exc()}", file=sys.stderr)
     return ok, secs
+
+
+def sidebar_pages(pages: dict):
+    "In _proc/_quarto.yml, each sidebar `contents` glob of notebooks (`0*.ipynb`) replaced by the names of their pages, in file-name order."
+    q = PROC / "_quarto.yml"; cfg = yaml.safe_load(q.read_text())
+    def expand(c):
+        if isinstance(c, str): return [p for n, p in sorted(pages.items()) if fnmatch(n, c)] or [c]
+        if isinstance(c, list): return [x for e in c for x in (expand(e) if isinstance(e, str) else [expand(e)])]
+        return {k: expand(v) if k == "contents" else v for k, v in c.items()} if isinstance(c, dict) else c
+    sb = cfg["website"]["sidebar"]; sb["contents"] = expand(sb["contents"])
+    q.unlink(); q.write_text(yaml.safe_dump(cfg, sort_keys=False))  # unlink: nbs/_quarto.yml may be copied as a link
 
 
 def test(names: list, n_workers: int, flags: tuple = ()) -> int:
@@ -99,6 +114,7 @@ def test(names: list, n_workers: int, flags: tuple = ()) -> int:
     todo = [f for f in fns if not names or f.name in {Path(n).name for n in names}]
     if not names: shutil.rmtree(PROC, ignore_errors=True)
     shutil.copytree(CFG.nbs_path, PROC, ignore=shutil.ignore_patterns("*.ipynb", ".*", "_proc", "_docs"), dirs_exist_ok=True)
+    sidebar_pages(pages)
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // max(1, n_workers))))  # no oversubscribing
     with nbdev.test.working_directory(CFG.nbs_path):
         res = parallel(run_one, todo, order={f.name: i for i, f in enumerate(fns)}, pages=pages, flags=tuple(flags), n_workers=n_workers, pause=0.01)
