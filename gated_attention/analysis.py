@@ -14,8 +14,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .plots import (plot_sink, plot_activations, plot_gates, plot_attention_maps, plot_comparison,
-                                   plot_head_heatmap, plot_interventions)   # also importable from here, as before
 from .probes import probe
 from .model import eval_mode   # the one eval-mode context (model notebook)
 

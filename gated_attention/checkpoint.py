@@ -219,14 +219,15 @@ def weights_info(path) -> dict:
     with safe_open(str(path), 'pt') as f: return dict(f.metadata() or {})
 
 def load_weights(path) -> dict:
-    "State dict of a safetensors file; a corrupt or truncated file, or one whose sha256 does not match, is a one-line `ValueError`."
+    "State dict of a `save_checkpoint` safetensors file; a corrupt or truncated file, one without its sha256, or one whose sha256 does not match, is a one-line `ValueError`."
     b = Path(path).read_bytes()
     try:
         n = struct.unpack('<Q', b[:8])[0]
         want = (json.loads(b[8:8 + n]).get('__metadata__') or {}).get('sha256')
         sd = safetensors_load(b)
     except Exception as e: raise ValueError(f"{path} is corrupt or truncated ({' '.join(str(e).split())[:120]})") from None
-    if want is not None and hashlib.sha256(memoryview(b)[8 + n:]).hexdigest() != want:
+    if want is None: raise ValueError(f"{path} has no sha256 in its header: not written by ga_train's save_checkpoint, so it cannot be verified")
+    if hashlib.sha256(memoryview(b)[8 + n:]).hexdigest() != want:
         raise ValueError(f"{path} is corrupt: its tensor bytes do not match the sha256 in its header")
     return sd
 
@@ -335,6 +336,6 @@ def run_status(folder) -> dict:
         return dict(status='partial' if (folder / 'checkpoint.pt').exists() else 'new', step=None, loss=None)
     info = weights_info(w)
     step = int(info['step']) if 'step' in info else None
-    status = info.get('status') or ('finished' if step is not None and step >= read_json(c)['train']['max_steps'] else 'partial')
+    status = info.get('status') or 'partial'
     loss = float(info['loss']) if 'loss' in info else None
     return dict(status=status, step=step, loss=loss if loss is not None and math.isfinite(loss) else None)   # None for NaN: strict JSON

@@ -11,6 +11,7 @@ import math
 from dataclasses import asdict, is_dataclass
 import numpy as np
 import matplotlib.pyplot as plt
+import seaborn as sns
 from matplotlib.ticker import FuncFormatter
 
 # %% ../nbs/32_plots.ipynb
@@ -45,18 +46,17 @@ def plot_sink(results: dict, key: str = 'key0', ax=None, seq_len: int | None = N
     return fig
 
 # %% ../nbs/32_plots.ipynb
-def plot_head_heatmap(results: dict, key: str = 'key0'):
-    "Per-layer x per-head sink (%) of each model; blank cells: heads a layer does not have."
+def plot_head_heatmap(results: dict, key: str = 'key0', annotate: int = 64):
+    "Per-layer x per-head sink (%) of each model (seaborn heatmaps, values written in when there are at most `annotate` cells); blank cells: heads a layer does not have."
     fig, axs = plt.subplots(1, len(results), figsize=(3.2 * len(results) + 1, 3.6), squeeze=False, layout='constrained')
-    for ax, (name, r) in zip(axs[0], results.items()):
+    for j, (ax, (name, r)) in enumerate(zip(axs[0], results.items())):
         s = _d(r)['sink'][key]
         H = max(map(len, s['per_head']))
         m = np.full((len(s['per_head']), H), np.nan)
         for i, h in enumerate(s['per_head']): m[i, :len(h)] = h
-        im = ax.imshow(100 * m, cmap='magma', vmin=0, vmax=100, aspect='auto')
-        ax.set_yticks(range(len(m)), _layers(s))
+        sns.heatmap(100 * m, ax=ax, cmap='magma', vmin=0, vmax=100, mask=np.isnan(m), annot=m.size <= annotate, fmt='.0f',
+                    yticklabels=_layers(s), cbar=j == len(results) - 1, cbar_kws=dict(label=f"attention on {s['keys']} (%)"))
         ax.set(xlabel='head', ylabel='layer', title=f"{name}: {100 * s.get('share_heads_above_mean', np.nan):.0f}% of heads > {s.get('eps', 0.3)}")
-    fig.colorbar(im, ax=axs, shrink=0.8, label=f"attention on {s['keys']} (%)")
     return fig
 
 # %% ../nbs/32_plots.ipynb
