@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 from .config import atomic_write_text, read_json
 from .data import Tokenizer, default_tokens, read_corpus
-from .train_config import load_config
+from .train_config import load_config, CLIParser, fail
 from .checkpoint import RUN_FILES, RunLock, load_run, load_checkpoint, checkpoint_configs, run_status
 from .train import train, eval_tokens, time_left, _hms
 from .guards import Aborted, one_line_warnings
@@ -364,7 +364,7 @@ def _lrs(s: str | None):
     except ValueError: raise ValueError(f"--lrs {s!r}: give comma-separated numbers > 0, e.g. 1e-3,2e-3") from None
 def main(argv=None):
     "Entry point of `ga_experiment`."
-    p = argparse.ArgumentParser(prog='ga_experiment', description='Train gate variants side by side on the bundled corpus, then '
+    p = CLIParser(prog='ga_experiment', description='Train gate variants side by side on the bundled corpus, then '
                                 'evaluate, analyse and write OUT/report.md, OUT/summary.json and figures. Re-running resumes.')
     p.add_argument('--preset', default='cpu', choices=list(EXPERIMENT_PRESETS), help='size (default cpu: 10 to 50 min on 2 cores, by CPU; it prints its estimate after 4 steps)')
     p.add_argument('--variants', default='default', help=f"a set ({', '.join(VARIANT_SETS)}) or names: {', '.join(VARIANTS)}")
@@ -380,7 +380,7 @@ def main(argv=None):
     except (Interrupted, Aborted) as e: print(stopped, file=sys.stderr); sys.exit(128 + e.signum)
     except KeyboardInterrupt: print(stopped, file=sys.stderr); sys.exit(130)
     except (ValueError, OSError, RuntimeError) as e:
-        print(f"ga_experiment: error: {' '.join(str(e).split())}", file=sys.stderr); sys.exit(2)
+        fail('ga_experiment', e)
     print((Path(a.out) / 'report.md').read_text().split('## Attention sink')[0].split('## Main comparison')[1])
     print(f"ga_experiment: report in {Path(a.out) / 'report.md'} ({s['seconds'] / 60:.1f} min)")
 

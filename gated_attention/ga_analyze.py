@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 from .config import read_json
+from .train_config import CLIParser, fail
 from .data import Tokenizer, read_corpus, iter_documents
 from .checkpoint import LOCK_FILE, RunLock, load_run, lock_owner, remove_temporaries, run_contents
 from .report import measure, render_figures, report_markdown, write_report, parse_quantize
@@ -182,13 +183,8 @@ def load_text(path, tok, max_tokens: int = 2_000_000) -> dict:
                 tokenizer=tok, text=desc)
 
 # %% ../nbs/42_ga_analyze.ipynb
-class _OneLineParser(argparse.ArgumentParser):
-    "argparse, but an error is one line (no usage block): `ga_analyze: error: ...`, exit status 2."
-    def error(self, message):
-        print(f"{self.prog}: error: {' '.join(message.split())} (see --help)", file=sys.stderr); sys.exit(2)
-
 def _parser():
-    p = _OneLineParser(prog='ga_analyze', description='Evaluate and analyse checkpoints with their own tokenizers; '
+    p = CLIParser(prog='ga_analyze', description='Evaluate and analyse checkpoints with their own tokenizers; '
                                 'write summary.json, figures and report.md (the first model is the reference).')
     p.add_argument('--models', nargs='+', required=True, metavar='NAME=PATH', help='run folders, .safetensors files or Hugging Face folders')
     p.add_argument('--out', required=True, help='output folder: new, empty or an earlier report (replaced); locked while in use')
@@ -350,8 +346,9 @@ def _measure_all(a, loaded, datas, say) -> tuple[dict, dict]:
     return models, analyses
 
 def _err(msg) -> int:
-    print(f"ga_analyze: error: {' '.join(str(msg).split())}", file=sys.stderr)
-    return 2
+    "`fail`'s one line, as a return code (`main` returns it)."
+    try: fail('ga_analyze', msg)
+    except SystemExit as e: return e.code
 
 # %% ../nbs/42_ga_analyze.ipynb
 def main(argv=None) -> int:

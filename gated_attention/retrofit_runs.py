@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from .config import atomic_write_text, read_json
-from .train_config import load_config, field_overrides
+from .train_config import load_config, field_overrides, CLIParser, fail
 from .data import Tokenizer, default_tokens
 from .checkpoint import RunLock, load_run, run_status
 from .train import train
@@ -193,7 +193,7 @@ _PROG = 'python -m gated_attention.retrofit_runs'
 
 def main(argv=None):
     "Entry point of `python -m gated_attention.retrofit_runs`."
-    p = argparse.ArgumentParser(prog=_PROG, description='The retrofit experiment: a trained baseline continued ungated, with a '
+    p = CLIParser(prog=_PROG, description='The retrofit experiment: a trained baseline continued ungated, with a '
                                 'function-preserving G1 gate and with a random G1 gate, and a G1 model trained from scratch; '
                                 'writes OUT/summary.json and OUT/report.md. Re-running resumes. Other --field value pairs set ga_train fields.')
     p.add_argument('--out', required=True, help='output folder (re-use it to resume)')
@@ -203,12 +203,12 @@ def main(argv=None):
     a, rest = p.parse_known_args(argv)
     cmd = f'{_PROG} ' + ' '.join(sys.argv[1:] if argv is None else argv)
     try:
-        over = field_overrides(rest, lambda m: (_ for _ in ()).throw(ValueError(m)))
+        over = field_overrides(rest, p.error)
         s = run_retrofit(a.out, a.seeds, a.preset, over, not a.no_progress, cmd)
     except KeyboardInterrupt:
         print(f"{_PROG}: interrupted; finished runs are kept in {Path(a.out) / 'runs'}: the same command again trains the rest", file=sys.stderr); sys.exit(130)
     except (ValueError, OSError, RuntimeError) as e:
-        print(f"{_PROG}: error: {' '.join(str(e).split())}", file=sys.stderr); sys.exit(2)
+        fail(_PROG, e)
     rep = f"# Retrofit experiment\n\n`{cmd}` on {s['hardware']}, {s['seconds'] / 60:.0f} min.\n\n{retrofit_table(s)}\n"
     atomic_write_text(Path(a.out) / 'report.md', rep); print(rep)
 

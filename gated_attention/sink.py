@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from .config import ModelConfig, atomic_write_text, read_json
-from .train_config import TrainConfig, load_config, field_overrides
+from .train_config import TrainConfig, load_config, field_overrides, CLIParser, fail
 from .model import GatedTransformer, Hooks, collect, eval_mode
 from .attention import explicit_attention
 from .data import ASSETS
@@ -26,7 +26,6 @@ from .experiment import VARIANTS, mean_std, fmt
 from dataclasses import asdict
 from .config import atomic_write_bytes
 from .checkpoint import _writable_ancestor, deferred_signals, weights_bytes, load_run
-from .ga_analyze import _OneLineParser
 
 # %% ../nbs/41_sink.ipynb
 def _value_norms(model: GatedTransformer, out: list):
@@ -504,7 +503,7 @@ def plot_bb_map(m: dict, ax=None, title: str = ''):
 _PROG = 'python -m gated_attention.sink'
 
 def _parse(argv):
-    p = _OneLineParser(prog=_PROG, description='Bigram-Backcopy sink experiment', epilog='Any ModelConfig/TrainConfig field can be set: --lr 0.01 --pos_embedding rope')
+    p = CLIParser(prog=_PROG, description='Bigram-Backcopy sink experiment', epilog='Any ModelConfig/TrainConfig field can be set: --lr 0.01 --pos_embedding rope')
     p.add_argument('--out', default='runs/bb', help='output folder (summary.json, report.md)')
     p.add_argument('--preset', default='bb', help='preset name or JSON file')
     p.add_argument('--variants', default=','.join(BB_VARIANTS), help='comma-separated variant names')
@@ -536,7 +535,7 @@ def main(argv=None):
         print(f"{_PROG}: interrupted; the finished runs are kept in {Path(a.out) / 'runs'}: the same command again trains the rest", file=sys.stderr)
         sys.exit(130)
     except (ValueError, OSError, RuntimeError) as e:
-        print(f"{_PROG}: error: {' '.join(str(e).split())}", file=sys.stderr); sys.exit(2)
+        fail(_PROG, e)
     print(bb_report(s, cmd))
 
 if __name__ == '__main__' and Path(sys.argv[0]).name == 'sink.py': main()   # python -m gated_attention.sink

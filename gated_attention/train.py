@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 from .config import ModelConfig, read_json, atomic_write_text
-from .train_config import TrainConfig, list_presets, load_config, field_overrides
+from .train_config import TrainConfig, list_presets, load_config, field_overrides, CLIParser, fail
 from .attention import RMSNorm
 from .model import GatedTransformer, position_nll
 from .data import Tokenizer, default_tokens, prepare_data, RandomWindows, SequentialWindows
@@ -333,7 +333,7 @@ def train(mc: ModelConfig, tc: TrainConfig, out, resume: bool = False, overwrite
 
 # %% ../nbs/26_train.ipynb
 def _parse(argv):
-    ap = argparse.ArgumentParser(prog='ga_train', description='Train a (gated) transformer LM on the bundled corpus or your text.',
+    ap = CLIParser(prog='ga_train', description='Train a (gated) transformer LM on the bundled corpus or your text.',
                                  epilog='Any ModelConfig/TrainConfig field can be overridden: --max_steps 200 --gate_position G1')
     ap.add_argument('--config', default=None, help=f'a JSON file or a preset ({", ".join(list_presets())}); default cpu, or the run\'s own on --resume')
     ap.add_argument('--out', required=True, help='run folder')
@@ -373,7 +373,7 @@ def main(argv=None):
         if _peer_failed(e):
             print(f"ga_train: error: rank {os.environ.get('RANK', 0)}: a peer process failed ({' '.join(str(e).split())[:200]}); see the other ranks' output", file=sys.stderr)
             sys.exit(PEER_FAILED)
-        print(f"ga_train: error: {' '.join(str(e).split())}", file=sys.stderr); sys.exit(2)
+        fail('ga_train', e)
     except Aborted as e: print(f"ga_train: {e}", file=sys.stderr); sys.exit(128 + e.signum)
     finally:
         if dist.is_initialized(): dist.destroy_process_group()
