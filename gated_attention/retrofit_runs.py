@@ -8,7 +8,7 @@ __all__ = ['ARMS', 'CONTINUE_SEED', 'QUANT', 'ROWS', 'PLOT_KEYS', 'ARM_COLORS', 
            'plot_retrofit', 'main']
 
 # %% ../nbs/54_retrofit_runs.ipynb
-import argparse, json, sys, time
+import argparse, hashlib, json, sys, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
@@ -16,13 +16,14 @@ import torch
 from .config import atomic_write_text, read_json
 from .train_config import load_config, field_overrides, CLIParser, fail
 from .data import Tokenizer, default_tokens
-from .checkpoint import RunLock, load_run, run_status
+from .checkpoint import RunLock, load_run, run_status, load_checkpoint, weights_info
 from .train import train
 from .analysis import analyze
 from .evaluate import evaluate
 from .report import analysis_windows, parse_quantize
 from .quantize import quantize_model, quant_stats
-from .experiment import check_identity, mean_std
+from .experiment import check_identity, mean_std, Interrupted
+from .guards import Aborted
 
 # %% ../nbs/54_retrofit_runs.ipynb
 ARMS = ('base', 'ungated', 'identity', 'random', 'scratch')
@@ -56,9 +57,12 @@ def probe_hook(folder: Path, ids: torch.Tensor, resumed_at: int | None = None):
     "An `on_eval` for `train`: each validation's loss and `probe_point` appended to folder/probes.json (points after `resumed_at` dropped first)."
     path = Path(folder) / 'probes.json'
     pts = [p for p in (read_json(path)['points'] if path.exists() else []) if resumed_at is not None and p['step'] <= resumed_at]
+    write = lambda: atomic_write_text(path, json.dumps(dict(points=pts)) + '\n')
+    write()                                                  # the points after the checkpoint are gone at once
     def on_eval(L, val_loss: float):
+        pts[:] = [p for p in pts if p['step'] < L.state['step']]   # a step probed before a stop and probed again: once
         pts.append(dict(step=L.state['step'], tokens=L.state['tokens'], val_loss=val_loss, **probe_point(L.model, ids)))
-        atomic_write_text(path, json.dumps(dict(points=pts)) + '\n')
+        write()
     return on_eval
 
 # %% ../nbs/54_retrofit_runs.ipynb
@@ -69,16 +73,20 @@ def train_arm(arm: str, seed: int, out: Path, ids: torch.Tensor, preset: str = '
     check_identity(folder, mc, tc)
     st = run_status(folder)
     if st['status'] in ('finished', 'diverged'): return f"skipped ({st['status']})"
+    if arm not in ('base', 'scratch') and (b := run_status(tc.init_from))['status'] != 'finished':
+        return f"skipped (its baseline is {b['status']})"                 # a diverged baseline starts nothing
     resume = (folder / 'checkpoint.pt').exists()
-    at = torch.load(folder / 'checkpoint.pt', map_location='cpu', weights_only=False)['state']['step'] if resume else None
+    at = load_checkpoint(folder / 'checkpoint.pt')['state']['step'] if resume else None
     res = train(mc, tc, folder, resume=resume, overwrite=not resume, progress=progress, on_eval=probe_hook(folder, ids, at))
-    if res['status'] == 'interrupted': raise KeyboardInterrupt
+    if res['status'] == 'interrupted': raise Interrupted(res['signal'])
     return res['status']
 
 def final_measure(folder: Path, tokens, ids: torch.Tensor, quant: str = QUANT, eval_tokens: int = 16384) -> dict:
-    "Validation loss on `eval_tokens` tokens and the fake-quantized copies' loss changes and input statistics (cached in folder/measure.json)."
-    path, w = Path(folder) / 'measure.json', Path(folder) / 'model.safetensors'
-    if path.exists() and path.stat().st_mtime >= w.stat().st_mtime: return read_json(path)
+    "Validation loss on `eval_tokens` tokens and the fake-quantized copies' loss changes and input statistics (cached in folder/measure.json for these weights and settings)."
+    path = Path(folder) / 'measure.json'
+    key = dict(weights=weights_info(Path(folder) / 'model.safetensors')['sha256'], quant=quant, eval_tokens=eval_tokens,
+               tokens=hashlib.sha256(np.asarray(tokens)[:eval_tokens].tobytes()).hexdigest()[:16], ids=ids.tolist())
+    if path.exists() and (d := read_json(path)).get('key') == key: return d
     model = load_run(folder).model
     T, toks = model.cfg.max_seq_len, np.asarray(tokens)[:eval_tokens]
     loss = evaluate(model, toks, T).loss
@@ -86,7 +94,7 @@ def final_measure(folder: Path, tokens, ids: torch.Tensor, quant: str = QUANT, e
     for name, wb, ab, gran in parse_quantize(quant):
         qm = quantize_model(model, wb, ab, gran); st = quant_stats(qm, ids)
         q[name] = dict(d_loss=evaluate(qm, toks, T).loss - loss, max_input=max(r['max_abs'] for r in st), max_kurtosis=max(r['kurtosis'] for r in st))
-    d = dict(loss=loss, n_tokens=len(toks), quant=q)
+    d = dict(key=key, loss=loss, n_tokens=len(toks), quant=q)
     atomic_write_text(path, json.dumps(d) + '\n')
     return d
 
@@ -113,11 +121,13 @@ def run_retrofit(out, seeds: int = 3, preset: str = 'small', over: dict | None =
         runs = {}
         for a, s in plan:
             f = out / 'runs' / run_name(a, s); st = run_status(f)
-            start = 0 if a in ('base', 'scratch') else tc.max_steps * tc.batch_size * mc.max_seq_len
+            if st['status'] == 'new': continue                                 # skipped: its baseline did not finish
+            base_pts = read_json(out / 'runs' / run_name('base', s) / 'probes.json')['points']
+            start = 0 if a in ('base', 'scratch') else base_pts[-1]['tokens']   # a continuation starts where its baseline ended
             probes = [dict(p, total_tokens=p['tokens'] + start) for p in read_json(f / 'probes.json')['points']]
             runs[run_name(a, s)] = dict(arm=a, seed=s, status=st['status'], probes=probes,
                                         final=final_measure(f, valid, ids) if st['status'] == 'finished' else None)
-        s = dict(preset=preset, over=over or {}, seeds=seeds, N=tc.max_steps, tokens_per_step=tc.batch_size * mc.max_seq_len,
+        s = dict(preset=preset, over=over or {}, seeds=seeds, N=tc.max_steps, tokens_per_step=tc.batch_size * tc.gradient_accumulation_steps * mc.max_seq_len,
                  command=command or f'python -m gated_attention.retrofit_runs --out {out} --seeds {seeds}', hardware=_hardware(),
                  seconds=round(time.perf_counter() - t0, 1), runs=runs)
         atomic_write_text(out / 'summary.json', json.dumps(s, indent=1) + '\n')
@@ -202,14 +212,15 @@ def main(argv=None):
     p.add_argument('--no-progress', action='store_true')
     a, rest = p.parse_known_args(argv)
     cmd = f'{_PROG} ' + ' '.join(sys.argv[1:] if argv is None else argv)
+    stopped = f"{_PROG}: interrupted; finished runs are kept in {Path(a.out) / 'runs'}: the same command again trains the rest"
+    over = field_overrides(rest, p.error)
     try:
-        over = field_overrides(rest, p.error)
         s = run_retrofit(a.out, a.seeds, a.preset, over, not a.no_progress, cmd)
-    except KeyboardInterrupt:
-        print(f"{_PROG}: interrupted; finished runs are kept in {Path(a.out) / 'runs'}: the same command again trains the rest", file=sys.stderr); sys.exit(130)
-    except (ValueError, OSError, RuntimeError) as e:
-        fail(_PROG, e)
-    rep = f"# Retrofit experiment\n\n`{cmd}` on {s['hardware']}, {s['seconds'] / 60:.0f} min.\n\n{retrofit_table(s)}\n"
-    atomic_write_text(Path(a.out) / 'report.md', rep); print(rep)
+        rep = f"# Retrofit experiment\n\n`{cmd}` on {s['hardware']}, {s['seconds'] / 60:.0f} min.\n\n{retrofit_table(s)}\n"
+        atomic_write_text(Path(a.out) / 'report.md', rep)
+    except (Interrupted, Aborted) as e: print(stopped, file=sys.stderr); sys.exit(128 + e.signum)
+    except KeyboardInterrupt: print(stopped, file=sys.stderr); sys.exit(130)
+    except (ValueError, OSError, RuntimeError) as e: fail(_PROG, e)
+    print(rep)
 
 if __name__ == '__main__' and Path(sys.argv[0]).name == 'retrofit_runs.py': main()   # python -m gated_attention.retrofit_runs

@@ -309,6 +309,7 @@ def train(mc: ModelConfig, tc: TrainConfig, out, resume: bool = False, overwrite
         stop.armed = False   # until the loop starts, a signal stops at once: nothing trained, nothing to save
         p = prepare_run(mc, tc, out, resume, overwrite, progress)
         mc, tc, d = p.mc, p.tc, p.d
+        if on_eval is not None and d.world > 1: raise ValueError("on_eval (probes at every validation) runs in one process only, not under torchrun")
         lock = claim_run_dir(out, p.resuming, overwrite) if d.main else None
         try:
             if d.world > 1: dist.barrier()

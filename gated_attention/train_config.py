@@ -157,4 +157,5 @@ def fail(prog: str, message):
 
 class CLIParser(argparse.ArgumentParser):
     "argparse whose errors (a missing or misspelt option) go through `fail`: one line, exit status 2, no usage block."
+    def __init__(self, *args, **kw): super().__init__(*args, allow_abbrev=False, **kw)   # `--seed 5` is a field, not `--seeds`
     def error(self, message): fail(self.prog, f"{message} (see --help)")

@@ -79,11 +79,17 @@ def write(dest: Path, md: str, files: dict):
 def listing(d: Path) -> dict: return {p.relative_to(d).as_posix(): p.read_bytes() for p in [d / "README.md", *sorted(d.glob(f"{FILES}/*"))] if p.exists()}
 
 
+def skipped(cell) -> bool:
+    "What nbdev's test run skips: a cell with `#| eval: false` or one of settings.ini's `tst_flags` (so both runs give one README)."
+    d = extract_directives(cell, remove=False) if cell.cell_type == "code" else {}
+    return cell.cell_type != "code" or (d.get("eval:") or [""])[0].lower() == "false" or bool(set(CFG.tst_flags.split()) & d.keys())
+
+
 def run(fn: Path = NB):
-    "Run the notebook top to bottom in execnb's shell, from its folder; the notebook with its outputs."
+    "Run the notebook top to bottom in execnb's shell, from its folder, as nbdev's test run does (`IN_TEST`, its skip rules)."
     nb, cwd = read_nb(fn), os.getcwd()
-    os.chdir(fn.parent)
-    try: CaptureShell(fn).run_all(nb, exc_stop=True)
+    os.environ["IN_TEST"] = "1"; os.chdir(fn.parent)
+    try: CaptureShell(fn).run_all(nb, exc_stop=True, preproc=skipped)
     finally: os.chdir(cwd)
     return nb
 
