@@ -194,7 +194,9 @@ def plot_retrofit(s: dict, keys=PLOT_KEYS, first_tokens: int | None = None):
             ax.plot([p['total_tokens'] / 1e6 for p in rs[0]['probes'][:n]], np.mean([[p[k] for p in r['probes'][:n]] for r in rs], 0),
                     color=ARM_COLORS[a], lw=2, label=a)
         ax.set_xlabel('tokens (M)'); ax.set_title(label)
-        if k == 'val_loss': ax.set_ylim(top=min(ax.get_ylim()[1], 2 * np.median([r['final']['loss'] for r in s['runs'].values() if r['final']] or [10])))
+        if k == 'val_loss':   # zoomed on the continuations: the first steps of a fresh model are off the top
+            cont = [p['val_loss'] for r in s['runs'].values() if r['arm'] in ('ungated', 'identity', 'random') for p in r['probes']]
+            if cont: ax.set_ylim(min(cont) - 0.1, max(cont) + 0.25)
     np.atleast_1d(axs)[0].legend(fontsize=8); fig.tight_layout()
     return fig
 
