@@ -117,6 +117,7 @@ def test(names: list, n_workers: int, flags: tuple = ()) -> int:
     sidebar_pages(pages)
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // max(1, n_workers))))  # no oversubscribing
     with nbdev.test.working_directory(CFG.nbs_path):
+        todo = sorted(todo, key=lambda f: -sum(len(c.source) for c in read_nb(f).cells if c.cell_type == "code"))  # most code (as a rule the slowest) first: the workers finish together
         res = parallel(run_one, todo, order={f.name: i for i, f in enumerate(fns)}, pages=pages, flags=tuple(flags), n_workers=n_workers, pause=0.01)
     for f, (ok, secs) in sorted(zip(todo, res), key=lambda x: -x[1][1]): print(f"{'PASS' if ok else 'FAIL'}  {f.name:<26} {secs:5.0f}s")
     bad = [f.name for f, (ok, _) in zip(todo, res) if not ok]
