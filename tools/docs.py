@@ -161,7 +161,7 @@ def main() -> int:
     p.add_argument("notebooks", nargs="*", help="test: only these (default: all); save: these")
     p.add_argument("--n_workers", type=int, default=2, help="notebooks run at once (test)")
     p.add_argument("--flags", default="", help="test: space-separated test flags to run too, as `nbdev_test --flags` (e.g. 'corpus')")
-    a = p.parse_args()
+    a = p.parse_intermixed_args()  # notebook names before or after the options
     return test(a.notebooks, a.n_workers, a.flags.split()) if a.cmd == "test" else render() if a.cmd == "render" else save(a.notebooks)
 
 
