@@ -83,7 +83,7 @@ def main() -> int:
         page.on("response", lambda r: r.status >= 400 and bad(f"HTTP {r.status}: {r.url}"))
         for name in pages:
             where[0] = name
-            page.goto(base + name, wait_until="networkidle")
+            page.goto(base + name, wait_until="load")  # every script (the deferred KaTeX ones included), stylesheet, image and font has run or arrived
             seen[name] = page.evaluate(PAGE_JS)
             problems.extend(page_problems(name, seen[name]))
             if name in SHOTS or a.all_screenshots: page.screenshot(path=str(out / f"{Path(name).stem}.png"), full_page=True)
