@@ -8,7 +8,7 @@ __all__ = ['ARMS', 'CONTINUE_SEED', 'QUANT', 'ROWS', 'PLOT_KEYS', 'ARM_COLORS', 
            'plot_retrofit', 'main']
 
 # %% ../nbs/54_retrofit_runs.ipynb
-import argparse, hashlib, json, sys, time
+import hashlib, json, sys, time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
@@ -22,7 +22,8 @@ from .analysis import analyze
 from .evaluate import evaluate
 from .report import analysis_windows, parse_quantize
 from .quantize import quantize_model, quant_stats
-from .experiment import check_identity, mean_std, Interrupted
+from .experiment import check_identity, mean_std, fmt, Interrupted
+from .kernels import machine
 from .guards import Aborted
 
 # %% ../nbs/54_retrofit_runs.ipynb
@@ -100,9 +101,8 @@ def final_measure(folder: Path, tokens, ids: torch.Tensor, quant: str = QUANT, e
 
 # %% ../nbs/54_retrofit_runs.ipynb
 def _hardware() -> str:
-    import platform
-    name = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor()) if Path('/proc/cpuinfo').exists() else platform.processor()
-    return f"{name}, {torch.get_num_threads()} threads, torch {torch.__version__}"
+    m = machine()                                       # what kernels.json records, as one line
+    return f"{m['cpu']}{' (AVX-512)' if m['avx512f'] else ''}, {m['threads']} threads, torch {m['torch']}" + (f", {m['gpu']}" if m['gpu'] else '')
 
 def run_retrofit(out, seeds: int = 3, preset: str = 'small', over: dict | None = None, progress: bool = True, command: str = '') -> dict:
     "Train and measure every arm of `seeds` seeds into `out` (re-running resumes); returns and writes out/summary.json."
@@ -157,9 +157,9 @@ def retrofit_rows(s: dict) -> dict:
     return out
 
 def _ms(t, spec='{:.3f}', sign=False) -> str:
+    "`fmt`'s 'mean ± std', with a + before a mean >= 0 when `sign`; '–' for nothing."
     if t is None: return '–'
-    m, sd, n = t
-    return ('+' if sign and m >= 0 else '') + spec.format(m) + (f" ± {spec.format(sd)}" if n > 1 else '')
+    return ('+' if sign and t[0] is not None and t[0] >= 0 else '') + fmt(t, spec)
 
 ROWS = [('start_loss', 'val loss at step 0 of the arm', '{:.3f}', False), ('loss', 'final loss (16,384 tokens)', '{:.4f}', False),
         ('d_loss', 'final loss − ungated (paired)', '{:.4f}', True), ('sink', 'first-token sink, mean of layers', '{:.3f}', False),
@@ -168,11 +168,11 @@ ROWS = [('start_loss', 'val loss at step 0 of the arm', '{:.3f}', False), ('loss
         ('w4a8_d_loss', 'loss change, W4A8 per tensor', '{:.4f}', True), ('w4a8-channel_d_loss', 'loss change, W4A8 per channel', '{:.4f}', True),
         ('w8a8_max_input', 'max |input| of a quantized layer', '{:.1f}', False), ('w8a8_max_kurtosis', 'max kurtosis of a quantized input', '{:.0f}', False)]
 
-def retrofit_table(s: dict) -> str:
-    "Markdown: one column per arm, one row per quantity, mean ± std over seeds."
-    rows = retrofit_rows(s); arms = list(rows)
+def retrofit_table(s: dict, arms=None, quantities=ROWS) -> str:
+    "Markdown: one column per arm (default: every arm that has runs), one row per quantity of `quantities`, mean ± std over seeds."
+    rows = retrofit_rows(s); arms = list(arms or rows)
     head = f"| quantity | {' | '.join(arms)} |\n|---|{'---|' * len(arms)}"
-    body = [f"| {label} | {' | '.join(_ms(rows[a].get(k), spec, sign) for a in arms)} |" for k, label, spec, sign in ROWS
+    body = [f"| {label} | {' | '.join(_ms(rows[a].get(k), spec, sign) for a in arms)} |" for k, label, spec, sign in quantities
             if any(k in rows[a] for a in arms)]
     n = {a: rows[a]['loss'][2] for a in arms}
     return '\n'.join([head, *body, '', f"Seeds per arm: {', '.join(f'{a} {k}' for a, k in n.items())}."])
@@ -181,7 +181,7 @@ def retrofit_table(s: dict) -> str:
 PLOT_KEYS = (('val_loss', 'validation loss'), ('max_act', 'max |residual|'), ('sink', 'first-token sink'), ('gate_mean', 'mean gate score'))
 ARM_COLORS = dict(base='0.3', ungated='C0', identity='C2', random='C3', scratch='C1')
 
-def plot_retrofit(s: dict, keys=PLOT_KEYS, first_tokens: int | None = None):
+def plot_retrofit(s: dict, keys=PLOT_KEYS):
     "Each probe over training tokens (counted from the baseline's start): thin lines per seed, the mean of the seeds thick."
     import matplotlib.pyplot as plt
     fig, axs = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2))

@@ -5,7 +5,7 @@
     python tools/docs.py save NOTEBOOK ...                   # run notebooks and store their outputs in them
 
 `test` runs nbdev's own `test_nb` (its skip rules and environment) in parallel as `nbdev_test` does, except that
-execnb's shell keeps the notebook it ran; nbdev's docs processors (`FilterDefaults`) make the page, the `show_doc`
+execnb's shell keeps the notebook it ran (tools/nbrun.py); nbdev's docs processors (`FilterDefaults`) make the page, the `show_doc`
 cells run in that shell instead of a second one (`exec_show_docs`). The readme notebook's run also writes
 _proc/README/ (see tools/readme.py). With Quarto, `nbdev_docs` builds the site from the same _quarto.yml; for
 smalldocs, whose pages are named as nbdev names them (`00_config.ipynb` -> `config.ipynb`), the sidebar's
@@ -17,54 +17,23 @@ from pathlib import Path
 
 import nbdev.test
 import yaml
-from execnb.nbio import mk_cell, read_nb, write_nb
-from execnb.shell import CaptureShell
+from execnb.nbio import read_nb, write_nb
 from fastcore.parallel import parallel
-from nbdev.config import get_config
 from nbdev.doclinks import _nbpath2html, nbglob  # _nbpath2html: nbdev's page name, `00_config.ipynb` -> `config.html`
 from nbdev.process import NBProcessor
 from nbdev.processors import FilterDefaults, add_show_docs, exec_show_docs, populate_language
 
 import readme
+from nbrun import CFG, execute
 
-CFG = get_config()
 PROC = CFG.config_path / "_proc"
 SITE = CFG.doc_host.rstrip("/") + "/" + CFG.doc_baseurl.strip("/") + "/"  # nbdev links names to here: made relative
 QUARTO_ONLY = ("html-math-method", "output-file")  # smalldocs warns that it ignores these keys, which Quarto reads
 WEB_FONT = re.compile(r"""@import\s+url\(\s*["']?https?://fonts\.googleapis\.com/[^)]*\)\s*;?""")
 
 
-class KeepShell(CaptureShell):
-    "execnb's shell, which `test_nb` uses and then drops; this one keeps the notebook, each cell run with fresh outputs."
-    last = None
-
-    def run_all(self, nb, preproc, **kwargs):
-        KeepShell.last = self, nb
-        def fresh(cell):  # a cell that runs shows only this run's outputs
-            if preproc(cell): return True
-            cell.outputs = []
-        return super().run_all(nb, preproc=fresh, **kwargs)
-
-
-nbdev.test.CaptureShell = KeepShell
-
-
-def execute(fn: Path, flags: tuple = ()):
-    "Run notebook `fn` with nbdev's `test_nb` (`flags`: test flags to run, as `nbdev_test --flags`): (passed, seconds, the notebook as stored with this run's outputs, the shell)."
-    KeepShell.last = None
-    ok, secs = nbdev.test.test_nb(fn, skip_flags=CFG.tst_flags.split(), force_flags=list(flags), basepath=CFG.config_path, do_print=True)
-    shell, ran = KeepShell.last or (None, None)
-    if ran is None and secs: raise RuntimeError("nbdev's test_nb ran no KeepShell.run_all: tools/docs.py needs nbdev 2.4.7's test_nb")
-    nb = read_nb(fn)
-    if ran is not None:  # test_nb's copy lost its title cell and `#|` lines; the code cells are the same, in order
-        code = lambda n: [c for c in n.cells if c.cell_type == "code"]
-        for a, b in zip(code(nb), code(ran), strict=True): a.outputs, a.execution_count = b.get("outputs", []), None
-    return ok, secs, nb, shell
-
-
-def make_page(nb, shell, order: int, pages: dict):
+def make_page(nb, shell, pages: dict):
     "nbdev's docs processors on the run notebook, the added `show_doc` cells run in its shell; written to _proc/."
-    nb.cells.insert(0, mk_cell(f"---\norder: {order}\n---", "raw"))  # the sidebar's order (`contents: auto`)
     if shell is None: FilterDefaults()(nb)  # not run (`skip_exec`): nbdev runs what show_doc needs
     else:
         NBProcessor(nb=nb, procs=[populate_language, add_show_docs], rm_directives=False).process()  # as nbdev orders them
@@ -82,12 +51,12 @@ def make_page(nb, shell, order: int, pages: dict):
     write_nb(nb, PROC / pages[Path(nb.path_).name])
 
 
-def run_one(fn: Path, order: dict, pages: dict, flags: tuple = ()):
+def run_one(fn: Path, pages: dict, flags: tuple = ()):
     "Test one notebook; if it passed, make its page (and the README, for the readme notebook)."
     ok, secs, nb, shell = execute(fn, flags)
     try:
         if ok and fn.name == CFG.readme_nb: readme.write(PROC / "README", *readme.to_markdown(nb))
-        if ok: make_page(nb, shell, order[fn.name], pages)
+        if ok: make_page(nb, shell, pages)
     except Exception:
         ok = False
         print(f"docs: the page of {fn.name} failed:\n{traceback.format_exc()}", file=sys.stderr)
@@ -118,7 +87,7 @@ def test(names: list, n_workers: int, flags: tuple = ()) -> int:
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // max(1, n_workers))))  # no oversubscribing
     with nbdev.test.working_directory(CFG.nbs_path):
         todo = sorted(todo, key=lambda f: -sum(len(c.source) for c in read_nb(f).cells if c.cell_type == "code"))  # most code (as a rule the slowest) first: the workers finish together
-        res = parallel(run_one, todo, order={f.name: i for i, f in enumerate(fns)}, pages=pages, flags=tuple(flags), n_workers=n_workers, pause=0.01)
+        res = parallel(run_one, todo, pages=pages, flags=tuple(flags), n_workers=n_workers, pause=0.01)
     for f, (ok, secs) in sorted(zip(todo, res), key=lambda x: -x[1][1]): print(f"{'PASS' if ok else 'FAIL'}  {f.name:<26} {secs:5.0f}s")
     bad = [f.name for f, (ok, _) in zip(todo, res) if not ok]
     print(f"docs test: {len(todo) - len(bad)} notebook(s) passed, {len(bad)} failed{': ' + ' '.join(bad) if bad else ''}")
